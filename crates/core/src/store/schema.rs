@@ -1,0 +1,78 @@
+//! Tables of the checkpoint store. Names carry a `flg_` prefix so that the file of an official
+//! `SqliteSaver` (tables `checkpoints` and `writes`) can live in the same database untouched.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::{Error, ErrorCode, Result};
+
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA_V1: &str = "
+CREATE TABLE IF NOT EXISTS flg_checkpoints (
+    thread_id TEXT NOT NULL,
+    checkpoint_ns TEXT NOT NULL,
+    checkpoint_id TEXT NOT NULL,
+    parent_checkpoint_id TEXT,
+    checkpoint_type TEXT NOT NULL,
+    checkpoint BLOB NOT NULL,
+    -- JSON object channel -> version (as text): which blobs make up channel_values.
+    channel_versions TEXT NOT NULL,
+    metadata_type TEXT NOT NULL,
+    metadata BLOB NOT NULL,
+    PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
+);
+-- list() without a thread orders every checkpoint by id.
+CREATE INDEX IF NOT EXISTS flg_checkpoints_by_id
+    ON flg_checkpoints (checkpoint_id, thread_id, checkpoint_ns);
+
+-- One row per (channel, version): a value is stored once, however many checkpoints share it.
+CREATE TABLE IF NOT EXISTS flg_checkpoint_blobs (
+    thread_id TEXT NOT NULL,
+    checkpoint_ns TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    version TEXT NOT NULL,
+    type TEXT NOT NULL,
+    blob BLOB,
+    PRIMARY KEY (thread_id, checkpoint_ns, channel, version)
+);
+
+CREATE TABLE IF NOT EXISTS flg_checkpoint_writes (
+    thread_id TEXT NOT NULL,
+    checkpoint_ns TEXT NOT NULL,
+    checkpoint_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    type TEXT NOT NULL,
+    blob BLOB NOT NULL,
+    task_path TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+);
+";
+
+/// Creates the tables, or checks that an existing file holds a schema this version understands.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS flg_schema_version (version INTEGER NOT NULL)")?;
+    let current: Option<i64> = tx
+        .query_row("SELECT max(version) FROM flg_schema_version", [], |row| row.get(0))
+        .optional()?
+        .flatten();
+    match current {
+        None => {
+            tx.execute_batch(SCHEMA_V1)?;
+            tx.execute("INSERT INTO flg_schema_version (version) VALUES (?1)", [SCHEMA_VERSION])?;
+        }
+        Some(v) if v > SCHEMA_VERSION => {
+            return Err(Error::new(
+                ErrorCode::SchemaVersion,
+                format!(
+                    "the database was written by a newer fast-langgraph (schema {v}, this build reads up to {SCHEMA_VERSION})"
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    tx.commit()?;
+    Ok(())
+}

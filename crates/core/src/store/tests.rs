@@ -1,0 +1,237 @@
+use super::*;
+
+fn json(s: &str) -> TypedValue {
+    TypedValue::new("json", s.as_bytes())
+}
+
+fn json_ref(s: &str) -> ValueRef<'_> {
+    ValueRef { kind: "json", data: s.as_bytes() }
+}
+
+fn blob<'a>(channel: &'a str, version: &'a str, value: &'a str) -> ChannelBlob<'a> {
+    ChannelBlob { channel, version, value: json_ref(value) }
+}
+
+/// Puts a checkpoint whose metadata is `{"step": <id length>, "source": "loop"}`.
+fn put(store: &CheckpointStore, thread: &str, id: &str, parent: Option<&str>, versions: &str, blobs: Vec<ChannelBlob>) {
+    let checkpoint = format!(r#"{{"id":"{id}"}}"#);
+    let metadata = format!(r#"{{"step":{},"source":"loop"}}"#, id.len());
+    store
+        .put(&PutCheckpoint {
+            thread_id: thread,
+            checkpoint_ns: "",
+            checkpoint_id: id,
+            parent_checkpoint_id: parent,
+            checkpoint: json_ref(&checkpoint),
+            metadata: json_ref(&metadata),
+            channel_versions: versions,
+            blobs,
+        })
+        .unwrap();
+}
+
+fn put_writes(store: &CheckpointStore, thread: &str, id: &str, task: &str, path: &str, ws: &[(i64, &str, &str)]) {
+    store
+        .put_writes(&PutWrites {
+            thread_id: thread,
+            checkpoint_ns: "",
+            checkpoint_id: id,
+            task_id: task,
+            task_path: path,
+            writes: ws.iter().map(|(idx, ch, v)| Write { idx: *idx, channel: ch, value: json_ref(v) }).collect(),
+        })
+        .unwrap();
+}
+
+fn memory() -> CheckpointStore {
+    CheckpointStore::open(MEMORY, OpenOptions::default()).unwrap()
+}
+
+fn values(t: &CheckpointTuple) -> Vec<(String, String)> {
+    t.channel_values
+        .iter()
+        .map(|(k, v)| (k.clone(), String::from_utf8(v.data.clone()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn channel_values_are_rebuilt_from_versions_and_stored_once() {
+    let store = memory();
+    put(&store, "t", "1", None, r#"{"doc":"1","n":"1"}"#, vec![blob("doc", "1", "\"big\""), blob("n", "1", "1")]);
+    // Only `n` changed: `doc` is not sent again and still reads back.
+    put(&store, "t", "2", Some("1"), r#"{"doc":"1","n":"2"}"#, vec![blob("n", "2", "2")]);
+    let latest = store.get_tuple("t", "", None).unwrap().unwrap();
+    assert_eq!(latest.checkpoint_id, "2");
+    assert_eq!(latest.parent_checkpoint_id.as_deref(), Some("1"));
+    assert_eq!(values(&latest), vec![("doc".into(), "\"big\"".into()), ("n".into(), "2".into())]);
+    let first = store.get_tuple("t", "", Some("1")).unwrap().unwrap();
+    assert_eq!(values(&first), vec![("doc".into(), "\"big\"".into()), ("n".into(), "1".into())]);
+    let blobs: i64 = store
+        .with_conn(|c| Ok(c.query_row("SELECT count(*) FROM flg_checkpoint_blobs", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(blobs, 3);
+}
+
+#[test]
+fn empty_blobs_and_missing_versions_are_absent() {
+    let store = memory();
+    let empty = ChannelBlob { channel: "gone", version: "1", value: ValueRef { kind: "empty", data: &[] } };
+    put(&store, "t", "1", None, r#"{"gone":"1","never":"7"}"#, vec![empty]);
+    assert!(store.get_tuple("t", "", None).unwrap().unwrap().channel_values.is_empty());
+    assert!(store.get_tuple("t", "", Some("nope")).unwrap().is_none());
+    assert!(store.get_tuple("other", "", None).unwrap().is_none());
+}
+
+#[test]
+fn pending_writes_come_back_in_writes_sort_key_order() {
+    let store = memory();
+    put(&store, "t", "1", None, "{}", vec![]);
+    put_writes(&store, "t", "1", "task-b", "~__pregel_pull, b", &[(0, "x", "1"), (1, "y", "2")]);
+    put_writes(&store, "t", "1", "task-a", "~__pregel_pull, c", &[(0, "x", "3")]);
+    put_writes(&store, "t", "1", "task-z", "", &[(0, "x", "0")]);
+    let t = store.get_tuple("t", "", None).unwrap().unwrap();
+    let order: Vec<(&str, &str)> = t.pending_writes.iter().map(|w| (w.task_id.as_str(), w.channel.as_str())).collect();
+    assert_eq!(order, vec![("task-z", "x"), ("task-b", "x"), ("task-b", "y"), ("task-a", "x")]);
+}
+
+#[test]
+fn regular_writes_are_kept_and_special_writes_replace() {
+    let store = memory();
+    put(&store, "t", "1", None, "{}", vec![]);
+    put_writes(&store, "t", "1", "task", "p", &[(0, "x", "\"first\""), (-1, "__error__", "\"e1\"")]);
+    put_writes(&store, "t", "1", "task", "p", &[(0, "x", "\"second\""), (-1, "__error__", "\"e2\"")]);
+    let t = store.get_tuple("t", "", None).unwrap().unwrap();
+    let got: Vec<String> = t.pending_writes.iter().map(|w| String::from_utf8(w.value.data.clone()).unwrap()).collect();
+    assert_eq!(got, vec!["\"e2\"", "\"first\""]);
+}
+
+#[test]
+fn list_pages_filters_and_before() {
+    let store = memory();
+    for thread in ["a", "b"] {
+        let mut parent: Option<String> = None;
+        for i in 0..5 {
+            let id = format!("{i:03}");
+            put(&store, thread, &id, parent.as_deref(), "{}", vec![]);
+            parent = Some(id);
+        }
+    }
+    let mut query = ListQuery { page_size: 3, ..Default::default() };
+    let mut seen = Vec::new();
+    loop {
+        let page = store.list(&query).unwrap();
+        seen.extend(page.tuples.iter().map(|t| format!("{}/{}", t.thread_id, t.checkpoint_id)));
+        match page.next {
+            Some(c) => query.cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["b/004", "a/004", "b/003", "a/003", "b/002", "a/002", "b/001", "a/001", "b/000", "a/000"]);
+
+    let before = ListQuery { thread_id: Some("a".into()), before: Some("002".into()), page_size: 10, ..Default::default() };
+    let ids: Vec<String> = store.list(&before).unwrap().tuples.into_iter().map(|t| t.checkpoint_id).collect();
+    assert_eq!(ids, ["001", "000"]);
+
+    // Every id here has length 3, so the metadata is {"step":3,...}.
+    let hit = ListQuery { filter: Some(r#"{"step":3}"#.into()), page_size: 100, ..Default::default() };
+    assert_eq!(store.list(&hit).unwrap().tuples.len(), 10);
+    let miss = ListQuery { filter: Some(r#"{"step":3,"source":"input"}"#.into()), page_size: 100, ..Default::default() };
+    assert!(store.list(&miss).unwrap().tuples.is_empty());
+}
+
+#[test]
+fn delete_thread_removes_everything_of_that_thread_only() {
+    let store = memory();
+    for thread in ["a", "b"] {
+        put(&store, thread, "1", None, r#"{"x":"1"}"#, vec![blob("x", "1", "1")]);
+        put_writes(&store, thread, "1", "task", "", &[(0, "x", "2")]);
+    }
+    store.delete_thread("a").unwrap();
+    assert!(store.get_tuple("a", "", None).unwrap().is_none());
+    let b = store.get_tuple("b", "", None).unwrap().unwrap();
+    assert_eq!(b.channel_values.len(), 1);
+    assert_eq!(b.pending_writes.len(), 1);
+    let rows: i64 = store
+        .with_conn(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT count(*) FROM flg_checkpoint_blobs) + (SELECT count(*) FROM flg_checkpoint_writes)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(rows, 2);
+}
+
+#[test]
+fn delta_history_walks_to_the_nearest_seed() {
+    let store = memory();
+    // 1 stores a seed for `m`; 2 and 3 store none; 4 is the target.
+    put(&store, "t", "1", None, r#"{"m":"1"}"#, vec![blob("m", "1", "\"seed\"")]);
+    put(&store, "t", "2", Some("1"), r#"{"m":"2"}"#, vec![]);
+    put(&store, "t", "3", Some("2"), r#"{"m":"3"}"#, vec![]);
+    put(&store, "t", "4", Some("3"), r#"{"m":"4"}"#, vec![]);
+    put_writes(&store, "t", "1", "w1", "", &[(0, "m", "\"a\"")]);
+    put_writes(&store, "t", "2", "w2", "", &[(0, "m", "\"b\""), (1, "other", "0")]);
+    put_writes(&store, "t", "3", "w3", "", &[(0, "m", "\"c\"")]);
+    put_writes(&store, "t", "4", "w4", "", &[(0, "m", "\"not-yet\"")]);
+
+    let h = store.delta_channel_history("t", "", None, &["m".into(), "none".into()]).unwrap();
+    assert_eq!(h[0].seed, Some(json("\"seed\"")));
+    let ws: Vec<&str> = h[0].writes.iter().map(|w| std::str::from_utf8(&w.value.data).unwrap()).collect();
+    assert_eq!(ws, ["\"a\"", "\"b\"", "\"c\""]);
+    assert_eq!(h[1].seed, None);
+    assert!(h[1].writes.is_empty());
+
+    let from2 = store.delta_channel_history("t", "", Some("2"), &["m".into()]).unwrap();
+    assert_eq!(from2[0].writes.len(), 1);
+    assert!(store.delta_channel_history("t", "", Some("missing"), &["m".into()]).unwrap()[0].seed.is_none());
+}
+
+#[test]
+fn channel_writes_returns_one_channel() {
+    let store = memory();
+    put_writes(&store, "t", "p", "b", "", &[(0, "__pregel_tasks", "1"), (1, "x", "2")]);
+    put_writes(&store, "t", "p", "a", "", &[(0, "__pregel_tasks", "3")]);
+    let sends = store.channel_writes("t", "", "p", "__pregel_tasks").unwrap();
+    let tasks: Vec<&str> = sends.iter().map(|w| w.task_id.as_str()).collect();
+    assert_eq!(tasks, ["a", "b"]);
+}
+
+#[test]
+fn file_survives_reopen_and_errors_have_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cp.db");
+    let path = path.to_str().unwrap();
+    let store = CheckpointStore::open(path, OpenOptions { synchronous: Synchronous::Full, ..Default::default() }).unwrap();
+    put(&store, "t", "1", None, r#"{"x":"1"}"#, vec![blob("x", "1", "42")]);
+    store.close().unwrap();
+    store.close().unwrap();
+    assert_eq!(store.get_tuple("t", "", None).err().unwrap().code, ErrorCode::Closed);
+
+    let again = CheckpointStore::open(path, OpenOptions::default()).unwrap();
+    assert_eq!(values(&again.get_tuple("t", "", None).unwrap().unwrap()), vec![("x".into(), "42".into())]);
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![b'x'; 4096]).unwrap();
+    let err = CheckpointStore::open(garbage.to_str().unwrap(), OpenOptions::default()).err().unwrap();
+    assert_eq!(err.code, ErrorCode::NotADatabase);
+
+    let missing_dir = dir.path().join("no/such/dir/cp.db");
+    let err = CheckpointStore::open(missing_dir.to_str().unwrap(), OpenOptions::default()).err().unwrap();
+    assert_eq!(err.code, ErrorCode::CannotOpen);
+    assert!(err.message.contains("no/such/dir"));
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.db");
+    let path = path.to_str().unwrap();
+    CheckpointStore::open(path, OpenOptions::default()).unwrap().close().unwrap();
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute("INSERT INTO flg_schema_version (version) VALUES (?1)", [SCHEMA_VERSION + 1]).unwrap();
+    drop(conn);
+    let err = CheckpointStore::open(path, OpenOptions::default()).err().unwrap();
+    assert_eq!(err.code, ErrorCode::SchemaVersion);
+}
