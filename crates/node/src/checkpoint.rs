@@ -1,0 +1,266 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use fast_langgraph_core::store::{
+    ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites, Synchronous,
+    ValueRef, Write,
+};
+use fast_langgraph_core::{Error, ErrorCode};
+use napi::bindgen_prelude::{AsyncTask, Buffer, ToNapiValue, TypeName, Uint8Array};
+use napi_derive::napi;
+
+use crate::job::{to_napi_error, Job};
+use crate::wire::Encoder;
+
+#[napi(object)]
+pub struct CheckpointStoreOptions {
+    /// `"NORMAL"` (default: survives a process crash) or `"FULL"` (also survives a power loss).
+    pub synchronous: Option<String>,
+    /// How long to wait for another connection's lock, in milliseconds (default 5000).
+    pub busy_timeout_ms: Option<u32>,
+}
+
+#[napi(object)]
+pub struct ChannelBlobInput {
+    pub channel: String,
+    pub version: String,
+    #[napi(js_name = "type")]
+    pub kind: String,
+    pub value: Uint8Array,
+}
+
+#[napi(object)]
+pub struct PutInput {
+    pub thread_id: String,
+    pub checkpoint_ns: String,
+    pub checkpoint_id: String,
+    pub parent_checkpoint_id: Option<String>,
+    pub checkpoint_type: String,
+    pub checkpoint: Uint8Array,
+    pub metadata_type: String,
+    pub metadata: Uint8Array,
+    /// JSON object `{channel: "version"}`.
+    pub channel_versions: String,
+    pub blobs: Vec<ChannelBlobInput>,
+}
+
+#[napi(object)]
+pub struct WriteInput {
+    pub idx: i64,
+    pub channel: String,
+    #[napi(js_name = "type")]
+    pub kind: String,
+    pub value: Uint8Array,
+}
+
+#[napi(object)]
+pub struct PutWritesInput {
+    pub thread_id: String,
+    pub checkpoint_ns: String,
+    pub checkpoint_id: String,
+    pub task_id: String,
+    pub task_path: String,
+    pub writes: Vec<WriteInput>,
+}
+
+#[napi(object)]
+pub struct ListCursorInput {
+    pub checkpoint_id: String,
+    pub thread_id: String,
+    pub checkpoint_ns: String,
+}
+
+#[napi(object)]
+pub struct ListInput {
+    pub thread_id: Option<String>,
+    pub checkpoint_ns: Option<String>,
+    pub checkpoint_id: Option<String>,
+    pub before: Option<String>,
+    /// JSON object compared key by key with each checkpoint's metadata.
+    pub filter: Option<String>,
+    pub page_size: u32,
+    pub cursor: Option<ListCursorInput>,
+}
+
+type Store = Arc<CheckpointStore>;
+type StoreTask<I, O, J> = AsyncTask<Job<(Store, I), O, J>>;
+
+/// A checkpoint database opened by `openCheckpointStore`. Every method runs off the JS thread.
+#[napi]
+pub struct NativeCheckpointStore {
+    store: Store,
+}
+
+impl From<CheckpointStore> for NativeCheckpointStore {
+    fn from(store: CheckpointStore) -> Self {
+        NativeCheckpointStore { store: Arc::new(store) }
+    }
+}
+
+/// Opens (creating if needed) a checkpoint database; `":memory:"` opens a private in-memory one.
+#[napi]
+pub fn open_checkpoint_store(
+    path: String,
+    options: Option<CheckpointStoreOptions>,
+) -> napi::Result<AsyncTask<Job<(String, OpenOptions), CheckpointStore, NativeCheckpointStore>>> {
+    let mut open = OpenOptions::default();
+    if let Some(options) = options {
+        open.synchronous = match options.synchronous.as_deref() {
+            None | Some("NORMAL") => Synchronous::Normal,
+            Some("FULL") => Synchronous::Full,
+            Some(other) => {
+                return Err(to_napi_error(Error::new(
+                    ErrorCode::InvalidArgument,
+                    format!("synchronous must be \"NORMAL\" or \"FULL\", not {other:?}"),
+                )))
+            }
+        };
+        if let Some(ms) = options.busy_timeout_ms {
+            open.busy_timeout = Duration::from_millis(u64::from(ms));
+        }
+    }
+    Ok(AsyncTask::new(Job::new((path, open), |(path, open)| CheckpointStore::open(path, *open))))
+}
+
+impl NativeCheckpointStore {
+    fn task<I: Send, O: Send + 'static, J: ToNapiValue + TypeName + From<O>>(
+        &self,
+        input: I,
+        work: fn(&(Store, I)) -> fast_langgraph_core::Result<O>,
+    ) -> StoreTask<I, O, J> {
+        AsyncTask::new(Job::new((self.store.clone(), input), work))
+    }
+}
+
+#[napi]
+impl NativeCheckpointStore {
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn put(&self, input: PutInput) -> StoreTask<PutInput, (), ()> {
+        self.task(input, |(store, p)| {
+            store.put(&PutCheckpoint {
+                thread_id: &p.thread_id,
+                checkpoint_ns: &p.checkpoint_ns,
+                checkpoint_id: &p.checkpoint_id,
+                parent_checkpoint_id: p.parent_checkpoint_id.as_deref(),
+                checkpoint: ValueRef { kind: &p.checkpoint_type, data: &p.checkpoint },
+                metadata: ValueRef { kind: &p.metadata_type, data: &p.metadata },
+                channel_versions: &p.channel_versions,
+                blobs: p
+                    .blobs
+                    .iter()
+                    .map(|b| ChannelBlob {
+                        channel: &b.channel,
+                        version: &b.version,
+                        value: ValueRef { kind: &b.kind, data: &b.value },
+                    })
+                    .collect(),
+            })
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn put_writes(&self, input: PutWritesInput) -> StoreTask<PutWritesInput, (), ()> {
+        self.task(input, |(store, p)| {
+            store.put_writes(&PutWrites {
+                thread_id: &p.thread_id,
+                checkpoint_ns: &p.checkpoint_ns,
+                checkpoint_id: &p.checkpoint_id,
+                task_id: &p.task_id,
+                task_path: &p.task_path,
+                writes: p
+                    .writes
+                    .iter()
+                    .map(|w| Write {
+                        idx: w.idx,
+                        channel: &w.channel,
+                        value: ValueRef { kind: &w.kind, data: &w.value },
+                    })
+                    .collect(),
+            })
+        })
+    }
+
+    /// Resolves to an encoded page of zero or one tuple.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn get_tuple(
+        &self,
+        thread_id: String,
+        checkpoint_ns: String,
+        checkpoint_id: Option<String>,
+    ) -> StoreTask<(String, String, Option<String>), Vec<u8>, Buffer> {
+        self.task((thread_id, checkpoint_ns, checkpoint_id), |(store, (thread, ns, id))| {
+            let tuple = store.get_tuple(thread, ns, id.as_deref())?;
+            let mut out = Encoder::default();
+            out.page_of(tuple.as_ref());
+            Ok(out.finish())
+        })
+    }
+
+    /// Resolves to one encoded list page.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn list(&self, query: ListInput) -> StoreTask<ListInput, Vec<u8>, Buffer> {
+        self.task(query, |(store, q)| {
+            let page = store.list(&ListQuery {
+                thread_id: q.thread_id.clone(),
+                checkpoint_ns: q.checkpoint_ns.clone(),
+                checkpoint_id: q.checkpoint_id.clone(),
+                before: q.before.clone(),
+                filter: q.filter.clone(),
+                page_size: q.page_size as usize,
+                cursor: q.cursor.as_ref().map(|c| ListCursor {
+                    checkpoint_id: c.checkpoint_id.clone(),
+                    thread_id: c.thread_id.clone(),
+                    checkpoint_ns: c.checkpoint_ns.clone(),
+                }),
+            })?;
+            let mut out = Encoder::default();
+            out.page(&page);
+            Ok(out.finish())
+        })
+    }
+
+    /// Resolves to the encoded writes to one channel of one checkpoint.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn channel_writes(
+        &self,
+        thread_id: String,
+        checkpoint_ns: String,
+        checkpoint_id: String,
+        channel: String,
+    ) -> StoreTask<[String; 4], Vec<u8>, Buffer> {
+        self.task([thread_id, checkpoint_ns, checkpoint_id, channel], |(store, [thread, ns, id, channel])| {
+            let writes = store.channel_writes(thread, ns, id, channel)?;
+            let mut out = Encoder::default();
+            out.writes(&writes);
+            Ok(out.finish())
+        })
+    }
+
+    /// Resolves to the encoded delta-channel histories, one per requested channel, in order.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn delta_channel_history(
+        &self,
+        thread_id: String,
+        checkpoint_ns: String,
+        checkpoint_id: Option<String>,
+        channels: Vec<String>,
+    ) -> StoreTask<(String, String, Option<String>, Vec<String>), Vec<u8>, Buffer> {
+        self.task((thread_id, checkpoint_ns, checkpoint_id, channels), |(store, (thread, ns, id, channels))| {
+            let histories = store.delta_channel_history(thread, ns, id.as_deref(), channels)?;
+            let mut out = Encoder::default();
+            out.histories(&histories);
+            Ok(out.finish())
+        })
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn delete_thread(&self, thread_id: String) -> StoreTask<String, (), ()> {
+        self.task(thread_id, |(store, thread)| store.delete_thread(thread))
+    }
+
+    /// Closes the database; later calls reject with `FLG_CLOSED`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close(&self) -> StoreTask<(), (), ()> {
+        self.task((), |(store, ())| store.close())
+    }
+}
