@@ -1,0 +1,326 @@
+import type { RunnableConfig } from "@langchain/core/runnables";
+import {
+  BaseCheckpointSaver,
+  TASKS,
+  WRITES_IDX_MAP,
+  getCheckpointId,
+  maxChannelVersion,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointListOptions,
+  type CheckpointMetadata,
+  type CheckpointPendingWrite,
+  type CheckpointTuple,
+  type DeltaChannelHistory,
+  type PendingWrite,
+  type SerializerProtocol,
+} from "@langchain/langgraph-checkpoint";
+import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph/native";
+
+import { FastLangGraphError, fromNativeError } from "./errors.js";
+import { WireReader, type TypedBytes, type WireTuple, type WireWrite } from "./wire.js";
+
+export interface RustSqliteSaverOptions {
+  /** Database file, created if missing. Default `":memory:"`: a private in-memory database. */
+  path?: string;
+  /** Serializer for checkpoints, metadata and writes. Default: `JsonPlusSerializer`. */
+  serde?: SerializerProtocol;
+  /**
+   * `"NORMAL"` (default): a checkpoint whose `put()` resolved survives a crash of the process.
+   * `"FULL"`: it also survives a power loss, at the cost of an fsync per write.
+   */
+  synchronous?: "NORMAL" | "FULL";
+  /** How long a call waits for a lock held by another process, in ms. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+const MEMORY = ":memory:";
+const EMPTY = new Uint8Array(0);
+const FIRST_PAGE = 16;
+const MAX_PAGE = 64;
+
+/**
+ * A LangGraph checkpointer on SQLite, run by Rust off the JS thread.
+ *
+ * Channel values are stored once per (channel, version), as the Postgres saver does: a step that
+ * leaves a large channel untouched does not write it again.
+ */
+export class RustSqliteSaver extends BaseCheckpointSaver {
+  readonly path: string;
+
+  #store: Promise<NativeCheckpointStore>;
+  #inflight = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: RustSqliteSaverOptions = {}) {
+    super(options.serde);
+    this.path = options.path ?? MEMORY;
+    this.#store = (async () => {
+      try {
+        return await openCheckpointStore(this.path, {
+          synchronous: options.synchronous,
+          busyTimeoutMs: options.busyTimeoutMs,
+        });
+      } catch (err) {
+        throw fromNativeError(err);
+      }
+    })();
+    // Reported by `setup()` and by every call; never an unhandled rejection.
+    this.#store.catch(() => undefined);
+  }
+
+  /** Same argument as `SqliteSaver.fromConnString`: a file path or `":memory:"`. */
+  static fromConnString(pathOrMemory: string): RustSqliteSaver {
+    return new RustSqliteSaver({ path: pathOrMemory });
+  }
+
+  /** Resolves once the database is open and migrated; rejects with the open error otherwise. */
+  async setup(): Promise<void> {
+    await this.#call(() => Promise.resolve());
+  }
+
+  /** Waits for calls already made, then closes the database. Later calls reject with `FLG_CLOSED`. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#inflight]);
+      const store = await this.#store.catch(() => undefined);
+      await store?.close();
+    })();
+    return this.#closing;
+  }
+
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    const threadId = optionalThreadId(config);
+    if (threadId === undefined) return undefined;
+    const checkpointNs = config.configurable?.checkpoint_ns ?? "";
+    const checkpointId = getCheckpointId(config) || undefined;
+    const buf = await this.#call((s) => s.getTuple(threadId, checkpointNs, checkpointId));
+    const [row] = new WireReader(buf).page().tuples;
+    return row && this.#toTuple(row);
+  }
+
+  async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
+    const { before, filter } = options;
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    if (remaining <= 0) return;
+    const query = {
+      threadId: optionalThreadId(config),
+      checkpointNs: config.configurable?.checkpoint_ns ?? undefined,
+      checkpointId: config.configurable?.checkpoint_id || undefined,
+      before: before?.configurable?.checkpoint_id || undefined,
+      filter: await this.#encodeFilter(filter),
+    };
+    let cursor;
+    let pageSize = FIRST_PAGE;
+    for (;;) {
+      const size = Math.min(pageSize, remaining);
+      const buf = await this.#call((s) => s.list({ ...query, pageSize: size, cursor }));
+      const page = new WireReader(buf).page();
+      for (const row of page.tuples) {
+        yield await this.#toTuple(row);
+        if (--remaining <= 0) return;
+      }
+      if (!page.next) return;
+      cursor = page.next;
+      pageSize = Math.min(pageSize * 2, MAX_PAGE);
+    }
+  }
+
+  async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
+    const threadId = requireThreadId(config, "put");
+    const checkpointNs: string = config.configurable?.checkpoint_ns ?? "";
+    // Channel values are stored per (channel, version) below, never inside the checkpoint.
+    const { channel_values: values = {}, ...rest } = checkpoint;
+    const channelVersions: Record<string, string> = {};
+    for (const [channel, version] of Object.entries(checkpoint.channel_versions ?? {})) {
+      channelVersions[channel] = String(version);
+    }
+    const [[checkpointType, checkpointBytes], [metadataType, metadataBytes], blobs] = await Promise.all([
+      this.serde.dumpsTyped(rest),
+      this.serde.dumpsTyped(metadata),
+      Promise.all(
+        Object.entries(newVersions).map(async ([channel, version]) => {
+          const [type, value] = Object.prototype.hasOwnProperty.call(values, channel)
+            ? await this.#dump(values[channel])
+            : ["empty", EMPTY];
+          return { channel, version: String(version), type, value };
+        }),
+      ),
+    ]);
+    await this.#call((s) =>
+      s.put({
+        threadId,
+        checkpointNs,
+        checkpointId: checkpoint.id,
+        parentCheckpointId: config.configurable?.checkpoint_id || undefined,
+        checkpointType,
+        checkpoint: checkpointBytes,
+        metadataType,
+        metadata: metadataBytes,
+        channelVersions: JSON.stringify(channelVersions),
+        blobs,
+      }),
+    );
+    return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id } };
+  }
+
+  async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
+    const threadId = requireThreadId(config, "putWrites");
+    const checkpointId = config.configurable?.checkpoint_id;
+    if (!checkpointId) {
+      throw new FastLangGraphError(
+        "FLG_MISSING_CHECKPOINT_ID",
+        'putWrites needs config.configurable.checkpoint_id: the checkpoint the writes belong to.',
+      );
+    }
+    const dumped = await Promise.all(
+      writes.map(async ([channel, value], idx) => {
+        const [type, data] = await this.#dump(value);
+        return { idx: WRITES_IDX_MAP[channel] ?? idx, channel, type, value: data };
+      }),
+    );
+    await this.#call((s) =>
+      s.putWrites({
+        threadId,
+        checkpointNs: config.configurable?.checkpoint_ns ?? "",
+        checkpointId,
+        taskId,
+        taskPath: taskPath ?? "",
+        writes: dumped,
+      }),
+    );
+  }
+
+  async deleteThread(threadId: string): Promise<void> {
+    await this.#call((s) => s.deleteThread(String(threadId)));
+  }
+
+  /** One walk of the parent chain inside SQLite, instead of one `getTuple` per ancestor. */
+  async getDeltaChannelHistory(options: {
+    config: RunnableConfig;
+    channels: string[];
+  }): Promise<Record<string, DeltaChannelHistory>> {
+    const { config, channels } = options;
+    if (channels.length === 0) return {};
+    const threadId = optionalThreadId(config);
+    const result: Record<string, DeltaChannelHistory> = {};
+    if (threadId === undefined) {
+      for (const channel of channels) result[channel] = { writes: [] };
+      return result;
+    }
+    const buf = await this.#call((s) =>
+      s.deltaChannelHistory(threadId, config.configurable?.checkpoint_ns ?? "", getCheckpointId(config) || undefined, channels),
+    );
+    for (const history of new WireReader(buf).histories()) {
+      const entry: DeltaChannelHistory = { writes: await this.#loadWrites(history.writes) };
+      if (history.seed) entry.seed = await this.#load(history.seed);
+      result[history.channel] = entry;
+    }
+    return result;
+  }
+
+  #call<T>(op: (store: NativeCheckpointStore) => Promise<T>): Promise<T> {
+    if (this.#closing) {
+      return Promise.reject(new FastLangGraphError("FLG_CLOSED", "the checkpointer is closed"));
+    }
+    const done = this.#store.then(op).catch((err: unknown) => {
+      throw fromNativeError(err);
+    });
+    this.#inflight.add(done);
+    const forget = () => this.#inflight.delete(done);
+    done.then(forget, forget);
+    return done;
+  }
+
+  async #dump(value: unknown): Promise<TypedBytes> {
+    const [type, data] = await this.serde.dumpsTyped(value);
+    // A serializer may hand back the caller's own array: copy it, as the write runs on another thread.
+    if (data === value) return [type, new Uint8Array(data)];
+    return [type, typeof data === "string" ? Buffer.from(data) : data];
+  }
+
+  #load([type, data]: TypedBytes): Promise<unknown> {
+    // Byte values get a copy of their own, not a view into the shared result buffer.
+    return this.serde.loadsTyped(type, type === "bytes" ? new Uint8Array(data) : data);
+  }
+
+  #loadWrites(writes: WireWrite[]): Promise<CheckpointPendingWrite[]> {
+    return Promise.all(
+      writes.map(async (w): Promise<CheckpointPendingWrite> => [w.taskId, w.channel, await this.#load(w.value)]),
+    );
+  }
+
+  async #encodeFilter(filter: Record<string, unknown> | undefined): Promise<string | undefined> {
+    const entries = Object.entries(filter ?? {}).filter(([, value]) => value !== undefined);
+    if (entries.length === 0) return undefined;
+    // Encoded by the same serializer as the stored metadata, so both sides compare alike.
+    const [type, data] = await this.serde.dumpsTyped(Object.fromEntries(entries));
+    if (type !== "json") {
+      throw new FastLangGraphError(
+        "FLG_INVALID_ARGUMENT",
+        `list({ filter }) needs a serializer that writes metadata as JSON; this one writes "${type}"`,
+      );
+    }
+    return typeof data === "string" ? data : Buffer.from(data).toString("utf8");
+  }
+
+  async #toTuple(row: WireTuple): Promise<CheckpointTuple> {
+    const [checkpoint, metadata, pendingWrites, channelValues] = await Promise.all([
+      this.#load(row.checkpoint) as Promise<Checkpoint>,
+      this.#load(row.metadata) as Promise<CheckpointMetadata>,
+      this.#loadWrites(row.pendingWrites),
+      Promise.all(row.channelValues.map(async ([channel, value]) => [channel, await this.#load(value)] as const)),
+    ]);
+    checkpoint.channel_values = Object.fromEntries(channelValues);
+    checkpoint.channel_versions ??= {};
+    checkpoint.versions_seen ??= {};
+    const { threadId, checkpointNs, parentCheckpointId } = row;
+    if (checkpoint.v < 4 && parentCheckpointId !== undefined) {
+      await this.#migratePendingSends(checkpoint, threadId, checkpointNs, parentCheckpointId);
+    }
+    const tuple: CheckpointTuple = {
+      config: { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: row.checkpointId } },
+      checkpoint,
+      metadata,
+      pendingWrites,
+    };
+    if (parentCheckpointId !== undefined) {
+      tuple.parentConfig = {
+        configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: parentCheckpointId },
+      };
+    }
+    return tuple;
+  }
+
+  /** Checkpoints before format v4 kept pending sends as writes to TASKS on their parent. */
+  async #migratePendingSends(checkpoint: Checkpoint, threadId: string, checkpointNs: string, parentId: string) {
+    const buf = await this.#call((s) => s.channelWrites(threadId, checkpointNs, parentId, TASKS));
+    const sends = await Promise.all(new WireReader(buf).writes().map((w) => this.#load(w.value)));
+    checkpoint.channel_values[TASKS] = sends;
+    const versions = Object.values(checkpoint.channel_versions);
+    checkpoint.channel_versions[TASKS] =
+      versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
+  }
+}
+
+function optionalThreadId(config: RunnableConfig): string | undefined {
+  const threadId = config.configurable?.thread_id;
+  return threadId === undefined || threadId === null || threadId === "" ? undefined : String(threadId);
+}
+
+function requireThreadId(config: RunnableConfig, method: string): string {
+  const threadId = optionalThreadId(config);
+  if (threadId === undefined) {
+    throw new FastLangGraphError(
+      "FLG_MISSING_THREAD_ID",
+      `${method} needs config.configurable.thread_id, so the checkpointer knows which thread to persist. ` +
+        'Example: graph.invoke(input, { configurable: { thread_id: "my-thread" } })',
+    );
+  }
+  return threadId;
+}
