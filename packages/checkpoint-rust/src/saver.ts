@@ -18,7 +18,7 @@ import {
 import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph/native";
 
 import { FastLangGraphError, fromNativeError } from "./errors.js";
-import { WireReader, type TypedBytes, type WireTuple, type WireWrite } from "./wire.js";
+import { WireReader, type TypedBytes, type WireCursor, type WireTuple, type WireWrite } from "./wire.js";
 
 export interface RustSqliteSaverOptions {
   /** Database file, created if missing. Default `":memory:"`: a private in-memory database. */
@@ -75,8 +75,8 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   }
 
   /** Resolves once the database is open and migrated; rejects with the open error otherwise. */
-  async setup(): Promise<void> {
-    await this.#call(() => Promise.resolve());
+  setup(): Promise<void> {
+    return this.#track(() => this.#native(async () => undefined));
   }
 
   /** Waits for calls already made, then closes the database. Later calls reject with `FLG_CLOSED`. */
@@ -89,14 +89,27 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
     return this.#closing;
   }
 
-  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
-    const threadId = optionalThreadId(config);
-    if (threadId === undefined) return undefined;
-    const checkpointNs = config.configurable?.checkpoint_ns ?? "";
-    const checkpointId = getCheckpointId(config) || undefined;
-    const buf = await this.#call((s) => s.getTuple(threadId, checkpointNs, checkpointId));
-    const [row] = new WireReader(buf).page().tuples;
-    return row && this.#toTuple(row);
+  /**
+   * Channel values are stored once per (channel, version), so two branches of a thread must never
+   * give one version two values. A fork (`updateState` on an older checkpoint) restarts from an
+   * older version, so each version gets a random fraction on top of the usual increment: it stays
+   * a number that is greater than the one before.
+   */
+  getNextVersion(current: number | undefined): number {
+    const base = current === undefined ? 0 : Math.floor(Number.parseFloat(String(current)));
+    return (Number.isFinite(base) ? base : 0) + 1 + Math.random();
+  }
+
+  getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    return this.#track(async () => {
+      const threadId = optionalThreadId(config);
+      if (threadId === undefined) return undefined;
+      const checkpointNs = config.configurable?.checkpoint_ns ?? "";
+      const checkpointId = getCheckpointId(config) || undefined;
+      const buf = await this.#native((s) => s.getTuple(threadId, checkpointNs, checkpointId));
+      const [row] = new WireReader(buf).page().tuples;
+      return row && this.#toTuple(row);
+    });
   }
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
@@ -110,14 +123,18 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
       before: before?.configurable?.checkpoint_id || undefined,
       filter: await this.#encodeFilter(filter),
     };
-    let cursor;
+    let cursor: WireCursor | undefined;
     let pageSize = FIRST_PAGE;
     for (;;) {
       const size = Math.min(pageSize, remaining);
-      const buf = await this.#call((s) => s.list({ ...query, pageSize: size, cursor }));
-      const page = new WireReader(buf).page();
-      for (const row of page.tuples) {
-        yield await this.#toTuple(row);
+      // Each page is one call; nothing is held while the consumer works between pages.
+      const page = await this.#track(async () => {
+        const buf = await this.#native((s) => s.list({ ...query, pageSize: size, cursor }));
+        const { next, tuples } = new WireReader(buf).page();
+        return { next, tuples: await Promise.all(tuples.map((row) => this.#toTuple(row))) };
+      });
+      for (const tuple of page.tuples) {
+        yield tuple;
         if (--remaining <= 0) return;
       }
       if (!page.next) return;
@@ -126,115 +143,133 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
     }
   }
 
-  async put(
+  put(
     config: RunnableConfig,
     checkpoint: Checkpoint,
     metadata: CheckpointMetadata,
     newVersions: ChannelVersions,
   ): Promise<RunnableConfig> {
-    const threadId = requireThreadId(config, "put");
-    const checkpointNs: string = config.configurable?.checkpoint_ns ?? "";
-    // Channel values are stored per (channel, version) below, never inside the checkpoint.
-    const { channel_values: values = {}, ...rest } = checkpoint;
-    const channelVersions: Record<string, string> = {};
-    for (const [channel, version] of Object.entries(checkpoint.channel_versions ?? {})) {
-      channelVersions[channel] = String(version);
-    }
-    const [[checkpointType, checkpointBytes], [metadataType, metadataBytes], blobs] = await Promise.all([
-      this.serde.dumpsTyped(rest),
-      this.serde.dumpsTyped(metadata),
-      Promise.all(
-        Object.entries(newVersions).map(async ([channel, version]) => {
-          const [type, value] = Object.prototype.hasOwnProperty.call(values, channel)
-            ? await this.#dump(values[channel])
-            : ["empty", EMPTY];
-          return { channel, version: String(version), type, value };
+    return this.#track(async () => {
+      const threadId = requireThreadId(config, "put");
+      const checkpointNs: string = config.configurable?.checkpoint_ns ?? "";
+      // Channel values are stored per (channel, version) below, never inside the checkpoint.
+      const { channel_values: values = {}, ...rest } = checkpoint;
+      const channelVersions: Record<string, string> = {};
+      for (const [channel, version] of Object.entries(checkpoint.channel_versions ?? {})) {
+        channelVersions[channel] = String(version);
+      }
+      const [[checkpointType, checkpointBytes], [metadataType, metadataBytes], blobs] = await Promise.all([
+        this.serde.dumpsTyped(rest),
+        this.serde.dumpsTyped(metadata),
+        Promise.all(
+          Object.entries(newVersions).map(async ([channel, version]) => {
+            const [type, value] = Object.prototype.hasOwnProperty.call(values, channel)
+              ? await this.#dump(values[channel])
+              : ["empty", EMPTY];
+            return { channel, version: String(version), type, value };
+          }),
+        ),
+      ]);
+      await this.#native((s) =>
+        s.put({
+          threadId,
+          checkpointNs,
+          checkpointId: checkpoint.id,
+          parentCheckpointId: config.configurable?.checkpoint_id || undefined,
+          checkpointType,
+          checkpoint: checkpointBytes,
+          metadataType,
+          metadata: metadataBytes,
+          channelVersions: JSON.stringify(channelVersions),
+          blobs,
         }),
-      ),
-    ]);
-    await this.#call((s) =>
-      s.put({
-        threadId,
-        checkpointNs,
-        checkpointId: checkpoint.id,
-        parentCheckpointId: config.configurable?.checkpoint_id || undefined,
-        checkpointType,
-        checkpoint: checkpointBytes,
-        metadataType,
-        metadata: metadataBytes,
-        channelVersions: JSON.stringify(channelVersions),
-        blobs,
-      }),
-    );
-    return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id } };
-  }
-
-  async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
-    const threadId = requireThreadId(config, "putWrites");
-    const checkpointId = config.configurable?.checkpoint_id;
-    if (!checkpointId) {
-      throw new FastLangGraphError(
-        "FLG_MISSING_CHECKPOINT_ID",
-        'putWrites needs config.configurable.checkpoint_id: the checkpoint the writes belong to.',
       );
-    }
-    const dumped = await Promise.all(
-      writes.map(async ([channel, value], idx) => {
-        const [type, data] = await this.#dump(value);
-        return { idx: WRITES_IDX_MAP[channel] ?? idx, channel, type, value: data };
-      }),
-    );
-    await this.#call((s) =>
-      s.putWrites({
-        threadId,
-        checkpointNs: config.configurable?.checkpoint_ns ?? "",
-        checkpointId,
-        taskId,
-        taskPath: taskPath ?? "",
-        writes: dumped,
-      }),
-    );
+      return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id } };
+    });
   }
 
-  async deleteThread(threadId: string): Promise<void> {
-    await this.#call((s) => s.deleteThread(String(threadId)));
+  putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
+    return this.#track(async () => {
+      const threadId = requireThreadId(config, "putWrites");
+      const checkpointId = config.configurable?.checkpoint_id;
+      if (!checkpointId) {
+        throw new FastLangGraphError(
+          "FLG_MISSING_CHECKPOINT_ID",
+          "putWrites needs config.configurable.checkpoint_id: the checkpoint the writes belong to.",
+        );
+      }
+      const dumped = await Promise.all(
+        writes.map(async ([channel, value], idx) => {
+          const [type, data] = await this.#dump(value);
+          return { idx: WRITES_IDX_MAP[channel] ?? idx, channel, type, value: data };
+        }),
+      );
+      await this.#native((s) =>
+        s.putWrites({
+          threadId,
+          checkpointNs: config.configurable?.checkpoint_ns ?? "",
+          checkpointId,
+          taskId,
+          taskPath: taskPath ?? "",
+          writes: dumped,
+        }),
+      );
+    });
+  }
+
+  deleteThread(threadId: string): Promise<void> {
+    return this.#track(() => this.#native((s) => s.deleteThread(String(threadId))));
   }
 
   /** One walk of the parent chain inside SQLite, instead of one `getTuple` per ancestor. */
-  async getDeltaChannelHistory(options: {
+  getDeltaChannelHistory(options: {
     config: RunnableConfig;
     channels: string[];
   }): Promise<Record<string, DeltaChannelHistory>> {
-    const { config, channels } = options;
-    if (channels.length === 0) return {};
-    const threadId = optionalThreadId(config);
-    const result: Record<string, DeltaChannelHistory> = {};
-    if (threadId === undefined) {
-      for (const channel of channels) result[channel] = { writes: [] };
+    return this.#track(async () => {
+      const { config, channels } = options;
+      if (channels.length === 0) return {};
+      const threadId = optionalThreadId(config);
+      const result: Record<string, DeltaChannelHistory> = {};
+      if (threadId === undefined) {
+        for (const channel of channels) result[channel] = { writes: [] };
+        return result;
+      }
+      const buf = await this.#native((s) =>
+        s.deltaChannelHistory(
+          threadId,
+          config.configurable?.checkpoint_ns ?? "",
+          getCheckpointId(config) || undefined,
+          channels,
+        ),
+      );
+      for (const history of new WireReader(buf).histories()) {
+        const entry: DeltaChannelHistory = { writes: await this.#loadWrites(history.writes) };
+        if (history.seed) entry.seed = await this.#load(history.seed);
+        result[history.channel] = entry;
+      }
       return result;
-    }
-    const buf = await this.#call((s) =>
-      s.deltaChannelHistory(threadId, config.configurable?.checkpoint_ns ?? "", getCheckpointId(config) || undefined, channels),
-    );
-    for (const history of new WireReader(buf).histories()) {
-      const entry: DeltaChannelHistory = { writes: await this.#loadWrites(history.writes) };
-      if (history.seed) entry.seed = await this.#load(history.seed);
-      result[history.channel] = entry;
-    }
-    return result;
+    });
   }
 
-  #call<T>(op: (store: NativeCheckpointStore) => Promise<T>): Promise<T> {
+  /** Runs a whole operation, serialization included, as one that `close()` waits for. */
+  #track<T>(operation: () => Promise<T>): Promise<T> {
     if (this.#closing) {
       return Promise.reject(new FastLangGraphError("FLG_CLOSED", "the checkpointer is closed"));
     }
-    const done = this.#store.then(op).catch((err: unknown) => {
-      throw fromNativeError(err);
-    });
+    const done = operation();
     this.#inflight.add(done);
     const forget = () => this.#inflight.delete(done);
     done.then(forget, forget);
     return done;
+  }
+
+  async #native<T>(op: (store: NativeCheckpointStore) => Promise<T>): Promise<T> {
+    try {
+      return await op(await this.#store);
+    } catch (err) {
+      throw fromNativeError(err);
+    }
   }
 
   async #dump(value: unknown): Promise<TypedBytes> {
@@ -299,7 +334,7 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
 
   /** Checkpoints before format v4 kept pending sends as writes to TASKS on their parent. */
   async #migratePendingSends(checkpoint: Checkpoint, threadId: string, checkpointNs: string, parentId: string) {
-    const buf = await this.#call((s) => s.channelWrites(threadId, checkpointNs, parentId, TASKS));
+    const buf = await this.#native((s) => s.channelWrites(threadId, checkpointNs, parentId, TASKS));
     const sends = await Promise.all(new WireReader(buf).writes().map((w) => this.#load(w.value)));
     checkpoint.channel_values[TASKS] = sends;
     const versions = Object.values(checkpoint.channel_versions);

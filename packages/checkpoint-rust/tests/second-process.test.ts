@@ -1,0 +1,147 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+
+import { RustSqliteSaver } from "../src/index.js";
+
+// Another OS process opens the same database file while this one holds it open (WAL mode):
+// SQLite's file locking, not anything in-process, must make the writes visible.
+
+const run = promisify(execFile);
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const savers = pathToFileURL(join(packageDir, "src/index.ts")).href;
+// `node_modules/.bin/tsx` is a pnpm shell shim, so `node` loads tsx's ESM loader directly instead.
+const tsxLoader = pathToFileURL(createRequire(join(packageDir, "package.json")).resolve("tsx")).href;
+
+const dir = mkdtempSync(join(tmpdir(), "flg-second-process-"));
+// Lets the child script (in the temp dir) import @langchain/langgraph by its bare name.
+symlinkSync(join(packageDir, "node_modules"), join(dir, "node_modules"), "dir");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const open: RustSqliteSaver[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+// The same tiny graph, in the child's plain JS and here.
+const GRAPH_SOURCE = `
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
+export function build(checkpointer) {
+  const State = Annotation.Root({
+    value: Annotation(),
+    trail: Annotation({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  });
+  return new StateGraph(State)
+    .addNode("add", (s) => ({ value: s.value + 1, trail: ["add"] }))
+    .addNode("times", (s) => ({ value: s.value * 10, trail: ["times"] }))
+    .addEdge(START, "add")
+    .addEdge("add", "times")
+    .addEdge("times", END)
+    .compile({ checkpointer });
+}
+`;
+
+function build(checkpointer: BaseCheckpointSaver) {
+  const State = Annotation.Root({
+    value: Annotation<number>,
+    trail: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
+  });
+  return new StateGraph(State)
+    .addNode("add", (s) => ({ value: s.value + 1, trail: ["add"] }))
+    .addNode("times", (s) => ({ value: s.value * 10, trail: ["times"] }))
+    .addEdge(START, "add")
+    .addEdge("add", "times")
+    .addEdge("times", END)
+    .compile({ checkpointer });
+}
+
+function writeScript(name: string, body: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `import { RustSqliteSaver } from ${JSON.stringify(savers)};\n${body}`);
+  return path;
+}
+
+async function child(script: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, ["--import", tsxLoader, script, ...args], {
+    cwd: dir,
+    timeout: 30_000,
+  });
+  return stdout;
+}
+
+describe("a second Node process on the same file", () => {
+  it("reads what this process wrote while this process keeps the database open", async () => {
+    const path = join(dir, "parent-writes.db");
+    const saver = new RustSqliteSaver({ path });
+    open.push(saver);
+    const config = { configurable: { thread_id: "from-parent" } };
+    const result = await build(saver).invoke({ value: 4 }, config);
+    expect(result).toEqual({ value: 50, trail: ["add", "times"] });
+    // Still open: the last commits may live only in the WAL, which the child must read too.
+    expect(existsSync(`${path}-wal`)).toBe(true);
+
+    const script = writeScript(
+      "read.mjs",
+      `
+const [path, threadId] = process.argv.slice(2);
+const saver = new RustSqliteSaver({ path });
+const tuple = await saver.getTuple({ configurable: { thread_id: threadId } });
+await saver.close();
+process.stdout.write(JSON.stringify(tuple ? tuple.checkpoint.channel_values : null));
+`,
+    );
+    const seen = JSON.parse(await child(script, path, "from-parent"));
+
+    expect(seen).toMatchObject({ value: 50, trail: ["add", "times"] });
+    const mine = await saver.getTuple(config);
+    expect(seen).toEqual(JSON.parse(JSON.stringify(mine?.checkpoint.channel_values)));
+  });
+
+  it("lets this process read what the child wrote, through a connection opened before the write", async () => {
+    const path = join(dir, "child-writes.db");
+    const saver = new RustSqliteSaver({ path });
+    open.push(saver);
+    await saver.setup();
+    const graph = build(saver);
+    const config = { configurable: { thread_id: "from-child" } };
+    expect((await graph.getState(config)).values).toEqual({});
+
+    writeFileSync(join(dir, "graph.mjs"), GRAPH_SOURCE);
+    const script = writeScript(
+      "write.mjs",
+      `
+import { build } from "./graph.mjs";
+const [path, threadId] = process.argv.slice(2);
+const saver = new RustSqliteSaver({ path });
+const result = await build(saver).invoke({ value: 7 }, { configurable: { thread_id: threadId } });
+await saver.close();
+process.stdout.write(JSON.stringify(result));
+`,
+    );
+    expect(JSON.parse(await child(script, path, "from-child"))).toEqual({ value: 80, trail: ["add", "times"] });
+
+    const state = await graph.getState(config);
+    expect(state.values).toEqual({ value: 80, trail: ["add", "times"] });
+    expect(state.next).toEqual([]);
+    const history = [];
+    for await (const s of graph.getStateHistory(config)) history.push(s.values);
+    expect(history).toEqual([
+      { value: 80, trail: ["add", "times"] },
+      { value: 8, trail: ["add"] },
+      { value: 7, trail: [] },
+      { trail: [] },
+    ]);
+
+    // And this process can carry the child's thread on.
+    expect(await graph.invoke({ value: 1 }, config)).toEqual({ value: 20, trail: ["add", "times", "add", "times"] });
+  });
+});
