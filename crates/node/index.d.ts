@@ -58,7 +58,7 @@ export interface ListInput {
 }
 
 /** Opens (creating if needed) a checkpoint database; `":memory:"` opens a private in-memory one. */
-export declare function openCheckpointStore(path: string, options?: CheckpointStoreOptions | undefined | null): Promise<unknown>
+export declare function openCheckpointStore(path: string, options?: CheckpointStoreOptions | undefined | null): Promise<NativeCheckpointStore>
 
 export interface PutInput {
   threadId: string

@@ -98,7 +98,7 @@ impl From<CheckpointStore> for NativeCheckpointStore {
 }
 
 /// Opens (creating if needed) a checkpoint database; `":memory:"` opens a private in-memory one.
-#[napi]
+#[napi(ts_return_type = "Promise<NativeCheckpointStore>")]
 pub fn open_checkpoint_store(
     path: String,
     options: Option<CheckpointStoreOptions>,

@@ -18,6 +18,7 @@ import {
 import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph/native";
 
 import { FastLangGraphError, fromNativeError } from "./errors.js";
+import { parsePlainJson, stringifyPlainJson } from "./plain-json.js";
 import { WireReader, type TypedBytes, type WireCursor, type WireTuple, type WireWrite } from "./wire.js";
 
 export interface RustSqliteSaverOptions {
@@ -54,10 +55,11 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
 
   constructor(options: RustSqliteSaverOptions = {}) {
     super(options.serde);
-    this.path = options.path ?? MEMORY;
+    const path = options.path ?? MEMORY;
+    this.path = path;
     this.#store = (async () => {
       try {
-        return await openCheckpointStore(this.path, {
+        return await openCheckpointStore(path, {
           synchronous: options.synchronous,
           busyTimeoutMs: options.busyTimeoutMs,
         });
@@ -159,8 +161,8 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
         channelVersions[channel] = String(version);
       }
       const [[checkpointType, checkpointBytes], [metadataType, metadataBytes], blobs] = await Promise.all([
-        this.serde.dumpsTyped(rest),
-        this.serde.dumpsTyped(metadata),
+        this.#dump(rest),
+        this.#dump(metadata),
         Promise.all(
           Object.entries(newVersions).map(async ([channel, version]) => {
             const [type, value] = Object.prototype.hasOwnProperty.call(values, channel)
@@ -273,6 +275,8 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   }
 
   async #dump(value: unknown): Promise<TypedBytes> {
+    const plain = stringifyPlainJson(this.serde, value);
+    if (plain) return ["json", plain];
     const [type, data] = await this.serde.dumpsTyped(value);
     // A serializer may hand back the caller's own array: copy it, as the write runs on another thread.
     if (data === value) return [type, new Uint8Array(data)];
@@ -280,6 +284,8 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   }
 
   #load([type, data]: TypedBytes): Promise<unknown> {
+    const plain = parsePlainJson(this.serde, type, data);
+    if (plain) return Promise.resolve(plain.value);
     // Byte values get a copy of their own, not a view into the shared result buffer.
     return this.serde.loadsTyped(type, type === "bytes" ? new Uint8Array(data) : data);
   }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { afterAll } from "vitest";
 import { deltaChannelHistoryTests, validate } from "@langchain/langgraph-checkpoint-validation";
 
 import { RustSqliteSaver } from "../src/index.js";

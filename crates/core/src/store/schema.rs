@@ -21,9 +21,6 @@ CREATE TABLE IF NOT EXISTS flg_checkpoints (
     metadata BLOB NOT NULL,
     PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
 );
--- list() without a thread orders every checkpoint by id.
-CREATE INDEX IF NOT EXISTS flg_checkpoints_by_id
-    ON flg_checkpoints (checkpoint_id, thread_id, checkpoint_ns);
 
 -- One row per (channel, version): a value is stored once, however many checkpoints share it.
 CREATE TABLE IF NOT EXISTS flg_checkpoint_blobs (
@@ -49,6 +46,10 @@ CREATE TABLE IF NOT EXISTS flg_checkpoint_writes (
     PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
 );
 ";
+
+// Rowid tables, not WITHOUT ROWID: values of a kilobyte or more would spill to overflow pages in a
+// clustered index and double the pages a put writes. A `list` across all threads sorts by checkpoint
+// id rather than keep a second index on every put for that rare call.
 
 /// Creates the tables, or checks that an existing file holds a schema this version understands.
 pub fn migrate(conn: &mut Connection) -> Result<()> {

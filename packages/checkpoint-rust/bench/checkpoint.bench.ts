@@ -1,0 +1,390 @@
+/**
+ * RustSqliteSaver against the official savers, on the same work in one process.
+ *
+ *   pnpm --filter @fast-langgraph/checkpoint-rust bench      (or `pnpm bench` at the root)
+ *
+ * Every saver on disk gets its own file: two SQLite copies in one process must never share one.
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { MemorySaver, uuid6, type BaseCheckpointSaver, type Checkpoint } from "@langchain/langgraph-checkpoint";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+
+import { RustSqliteSaver } from "../src/index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "flg-bench-"));
+let fileNo = 0;
+
+type Kind = "none" | "MemorySaver" | "SqliteSaver" | "RustSqliteSaver";
+const SAVERS: Kind[] = ["none", "MemorySaver", "SqliteSaver", "RustSqliteSaver"];
+
+interface Made {
+  saver: BaseCheckpointSaver | undefined;
+  files: string[];
+  close: () => Promise<void>;
+}
+
+async function make(kind: Kind): Promise<Made> {
+  const path = join(dir, `${kind}-${fileNo++}.db`);
+  const files = [path, `${path}-wal`, `${path}-shm`];
+  switch (kind) {
+    case "none":
+      return { saver: undefined, files: [], close: async () => {} };
+    case "MemorySaver":
+      return { saver: new MemorySaver(), files: [], close: async () => {} };
+    case "SqliteSaver": {
+      const saver = SqliteSaver.fromConnString(path);
+      return { saver, files, close: async () => saver.db.close() };
+    }
+    case "RustSqliteSaver": {
+      const saver = new RustSqliteSaver({ path });
+      await saver.setup();
+      return { saver, files, close: () => saver.close() };
+    }
+  }
+}
+
+function diskBytes(files: string[]): number {
+  let total = 0;
+  for (const f of files) {
+    try {
+      total += statSync(f).size;
+    } catch {
+      // -wal / -shm may not exist.
+    }
+  }
+  return total;
+}
+
+/**
+ * Event-loop stalls while `fn` runs: a 1 ms interval timer records how late each tick comes.
+ * A run that never yields to the event loop is one stall as long as the run.
+ */
+async function withStalls<T>(fn: () => Promise<T>): Promise<{ result: T; p95: number; max: number }> {
+  const stalls: number[] = [];
+  let last = performance.now();
+  const tick = () => {
+    const now = performance.now();
+    stalls.push(Math.max(0, now - last - 1));
+    last = now;
+  };
+  const timer = setInterval(tick, 1);
+  const result = await fn();
+  clearInterval(timer);
+  tick();
+  stalls.sort((a, b) => a - b);
+  return { result, p95: stalls[Math.floor((stalls.length - 1) * 0.95)], max: stalls[stalls.length - 1] };
+}
+
+/** Collects the previous run's garbage before the next one, when node runs with --expose-gc. */
+function collectGarbage() {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations: put, getTuple, list at three state sizes.
+
+/** A state of about `bytes` bytes of JSON, shaped like a message list. */
+function stateOfSize(bytes: number) {
+  const items = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const text = `message ${i} `.padEnd(200, "lorem ipsum dolor sit amet ");
+    items.push({ role: i % 2 ? "assistant" : "user", content: text, id: `m-${i}` });
+    size += text.length + 40;
+  }
+  return items;
+}
+
+function makeCheckpoint(values: unknown, step: number): Checkpoint {
+  return {
+    v: 4,
+    id: uuid6(step),
+    ts: new Date().toISOString(),
+    channel_values: { messages: values, step },
+    channel_versions: { messages: step + 1, step: step + 1 },
+    versions_seen: { agent: { messages: step } },
+  };
+}
+
+interface OpResult {
+  op: string;
+  size: string;
+  /** Wall time per call, awaited one after another. */
+  latencyUs: Partial<Record<Kind, number>>;
+  /** Time per call during which the event loop was busy: what a call takes from everything else. */
+  loopUs: Partial<Record<Kind, number>>;
+}
+
+async function timed(iterations: number, body: (i: number) => Promise<void>) {
+  const warm = Math.max(3, iterations >> 3);
+  for (let i = 0; i < warm; i++) await body(i);
+  const elu = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) await body(warm + i);
+  const elapsed = performance.now() - t0;
+  const busy = performance.eventLoopUtilization(elu).active;
+  return { latencyUs: (elapsed * 1000) / iterations, loopUs: (busy * 1000) / iterations };
+}
+
+async function measureOps(label: string, bytes: number, iterations: number): Promise<OpResult[]> {
+  const values = stateOfSize(bytes);
+  const results = ["put", "getTuple", "list (10 checkpoints)"].map(
+    (op): OpResult => ({ op, size: label, latencyUs: {}, loopUs: {} }),
+  );
+  const record = (index: number, kind: Kind, t: { latencyUs: number; loopUs: number }) => {
+    results[index].latencyUs[kind] = t.latencyUs;
+    results[index].loopUs[kind] = t.loopUs;
+  };
+  const putChain = async (saver: BaseCheckpointSaver, i: number, config: RunnableConfig) => {
+    const cp = makeCheckpoint(values, i);
+    return saver.put(config, cp, { source: "loop", step: i, parents: {} }, cp.channel_versions);
+  };
+  for (const kind of SAVERS.filter((k) => k !== "none")) {
+    collectGarbage();
+    const made = await make(kind);
+    const saver = made.saver!;
+    // put: a chain of checkpoints, every channel new each time.
+    let config: RunnableConfig = { configurable: { thread_id: `ops-${label}`, checkpoint_ns: "" } };
+    record(
+      0,
+      kind,
+      await timed(iterations, async (i) => {
+        config = await putChain(saver, i, config);
+      }),
+    );
+    record(
+      1,
+      kind,
+      await timed(iterations, async () => {
+        if (!(await saver.getTuple(config))) throw new Error("missing tuple");
+      }),
+    );
+    // list: a thread of exactly 10 checkpoints, read whole each time.
+    let listConfig: RunnableConfig = { configurable: { thread_id: `list-${label}`, checkpoint_ns: "" } };
+    for (let i = 0; i < 10; i++) listConfig = await putChain(saver, i, listConfig);
+    record(
+      2,
+      kind,
+      await timed(Math.max(3, iterations >> 2), async () => {
+        let n = 0;
+        for await (const _ of saver.list({ configurable: { thread_id: `list-${label}` } })) n++;
+        if (n !== 10) throw new Error(`listed ${n}`);
+      }),
+    );
+    await made.close();
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Graphs.
+
+interface GraphResult {
+  workload: string;
+  ms: Partial<Record<Kind, number>>;
+  overheadMs: Partial<Record<Kind, number>>;
+  dbBytes: Partial<Record<Kind, number>>;
+  stallP95: Partial<Record<Kind, number>>;
+  stallMax: Partial<Record<Kind, number>>;
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/**
+ * Runs the workload on every saver, interleaved, `rounds` times after one warm-up round, and
+ * reports medians. Overhead is measured within a round (saver minus no checkpointer), so drift
+ * between rounds cancels out. The database is measured after close, once SQLite has folded the WAL in.
+ */
+async function runGraph(
+  workload: string,
+  body: (saver: BaseCheckpointSaver | undefined) => Promise<void>,
+  rounds = 5,
+): Promise<GraphResult> {
+  const samples = new Map<Kind, { ms: number[]; overhead: number[]; db: number[]; p95: number[]; max: number[] }>();
+  for (const kind of SAVERS) samples.set(kind, { ms: [], overhead: [], db: [], p95: [], max: [] });
+  for (let round = 0; round <= rounds; round++) {
+    let noneMs = 0;
+    for (const kind of SAVERS) {
+      collectGarbage();
+      const made = await make(kind);
+      const t0 = performance.now();
+      const { p95, max } = await withStalls(() => body(made.saver));
+      const ms = performance.now() - t0;
+      await made.close();
+      if (kind === "none") noneMs = ms;
+      if (round === 0) continue;
+      const s = samples.get(kind)!;
+      s.ms.push(ms);
+      s.overhead.push(Math.max(0, ms - noneMs));
+      s.db.push(diskBytes(made.files));
+      s.p95.push(p95);
+      s.max.push(max);
+    }
+  }
+  const r: GraphResult = { workload, ms: {}, overheadMs: {}, dbBytes: {}, stallP95: {}, stallMax: {} };
+  for (const [kind, s] of samples) {
+    r.ms[kind] = median(s.ms);
+    r.overheadMs[kind] = median(s.overhead);
+    r.dbBytes[kind] = median(s.db);
+    r.stallP95[kind] = median(s.p95);
+    r.stallMax[kind] = median(s.max);
+  }
+  return r;
+}
+
+/** Agent and tools alternate, appending one message each step, for `steps` supersteps. */
+function agentLoop(steps: number) {
+  const agent = async (state: typeof MessagesAnnotation.State) => {
+    const n = state.messages.length;
+    return {
+      messages: [
+        new AIMessage({
+          content: `Thinking about step ${n}. `.repeat(8),
+          tool_calls: [{ id: `call-${n}`, name: "search", args: { query: `q${n}` } }],
+        }),
+      ],
+    };
+  };
+  const tools = async (state: typeof MessagesAnnotation.State) => {
+    const last = state.messages[state.messages.length - 1] as AIMessage;
+    const call = last.tool_calls![0];
+    return {
+      messages: [new ToolMessage({ content: `Result for ${call.args.query}. `.repeat(8), tool_call_id: call.id! })],
+    };
+  };
+  const graph = new StateGraph(MessagesAnnotation)
+    .addNode("agent", agent)
+    .addNode("tools", tools)
+    .addEdge(START, "agent")
+    .addConditionalEdges("agent", (s) => (s.messages.length >= steps ? END : "tools"))
+    .addEdge("tools", "agent");
+  return graph;
+}
+
+async function agentLoopWorkload(steps: number) {
+  return runGraph(`${steps}-step agent loop (MessagesAnnotation)`, async (saver) => {
+    const app = agentLoop(steps).compile({ checkpointer: saver });
+    const out = await app.invoke(
+      { messages: [new HumanMessage("Research the history of SQLite.")] },
+      { configurable: { thread_id: "agent" }, recursionLimit: steps + 10 },
+    );
+    if (out.messages.length < steps) throw new Error("loop ended early");
+  });
+}
+
+const DocState = Annotation.Root({
+  doc: Annotation<string>,
+  step: Annotation<number>,
+});
+
+async function bigDocWorkload(steps: number) {
+  const doc = "lorem ipsum dolor sit amet, ".repeat(Math.ceil((1 << 20) / 28)).slice(0, 1 << 20);
+  return runGraph(`${steps}-step graph carrying an unchanged 1 MB document`, async (saver) => {
+    const graph = new StateGraph(DocState)
+      .addNode("work", async (s) => ({ step: s.step + 1 }))
+      .addEdge(START, "work")
+      .addConditionalEdges("work", (s) => (s.step >= steps ? END : "work"))
+      .compile({ checkpointer: saver });
+    const out = await graph.invoke(
+      { doc, step: 0 },
+      { configurable: { thread_id: "doc" }, recursionLimit: steps + 10 },
+    );
+    if (out.step !== steps || out.doc.length !== doc.length) throw new Error("bad result");
+  });
+}
+
+async function concurrentThreadsWorkload(threads: number, steps: number, ioMs: number) {
+  return runGraph(
+    `${threads} concurrent threads, ${steps} steps each, nodes await ${ioMs} ms of I/O`,
+    async (saver) => {
+      // The node waits on simulated I/O (an LLM or API call).
+      const app = new StateGraph(MessagesAnnotation)
+        .addNode("agent", async (s) => {
+          await sleep(ioMs);
+          return { messages: [new AIMessage({ content: `Step ${s.messages.length}. `.repeat(20) })] };
+        })
+        .addEdge(START, "agent")
+        .addConditionalEdges("agent", (s) => (s.messages.length >= steps ? END : "agent"))
+        .compile({ checkpointer: saver });
+      await Promise.all(
+        Array.from({ length: threads }, (_, i) =>
+          app.invoke(
+            { messages: [new HumanMessage(`Thread ${i}`)] },
+            { configurable: { thread_id: `t-${i}` }, recursionLimit: steps + 10 },
+          ),
+        ),
+      );
+    },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report.
+
+const fmt = (n: number | undefined, digits = 1) => (n === undefined ? "–" : n.toFixed(digits));
+const ratio = (peer: number | undefined, ours: number | undefined) =>
+  peer === undefined || ours === undefined ? "–" : ours === 0 ? "∞" : `${(peer / ours).toFixed(1)}x`;
+const mb = (n: number | undefined) => (n === undefined ? "–" : `${(n / 1e6).toFixed(2)} MB`);
+
+async function main() {
+  console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
+  const ops: OpResult[] = [];
+  for (const [label, bytes, n] of [
+    ["1 KB", 1 << 10, 2000],
+    ["100 KB", 100 << 10, 300],
+    ["1 MB", 1 << 20, 40],
+  ] as const) {
+    ops.push(...(await measureOps(label, bytes, n)));
+  }
+  console.log("## Operations (µs per call, lower is better)\n");
+  console.log(
+    "Latency: calls awaited one after another. Event-loop time: how long each call kept the JS thread busy.\n",
+  );
+  console.log("| operation | state | measure | MemorySaver | SqliteSaver | RustSqliteSaver | SqliteSaver / Rust |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const o of ops) {
+    for (const [measure, v] of [
+      ["latency", o.latencyUs],
+      ["event-loop time", o.loopUs],
+    ] as const) {
+      console.log(
+        `| ${o.op} | ${o.size} | ${measure} | ${fmt(v.MemorySaver)} | ${fmt(v.SqliteSaver)} | ${fmt(v.RustSqliteSaver)} | ${ratio(v.SqliteSaver, v.RustSqliteSaver)} |`,
+      );
+    }
+  }
+
+  const graphs = [await agentLoopWorkload(200), await bigDocWorkload(100), await concurrentThreadsWorkload(50, 10, 20)];
+  console.log("\n## Graphs (median of 5 interleaved rounds after a warm-up round)\n");
+  console.log("| workload | measure | none | MemorySaver | SqliteSaver | RustSqliteSaver | SqliteSaver / Rust |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const g of graphs) {
+    const row = (measure: string, v: Partial<Record<Kind, number>>, f: (n: number | undefined) => string) =>
+      console.log(
+        `| ${g.workload} | ${measure} | ${f(v.none)} | ${f(v.MemorySaver)} | ${f(v.SqliteSaver)} | ${f(v.RustSqliteSaver)} | ${ratio(v.SqliteSaver, v.RustSqliteSaver)} |`,
+      );
+    row("total ms", g.ms, (n) => fmt(n, 0));
+    row("checkpoint overhead ms", g.overheadMs, (n) => fmt(n, 0));
+    row("database on disk", g.dbBytes, (n) => (n ? mb(n) : "–"));
+    row("event-loop stall p95 ms", g.stallP95, (n) => fmt(n, 2));
+    row("event-loop stall max ms", g.stallMax, (n) => fmt(n, 2));
+  }
+}
+
+main()
+  .finally(() => rmSync(dir, { recursive: true, force: true }))
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });

@@ -1,0 +1,69 @@
+import { JsonPlusSerializer, type SerializerProtocol } from "@langchain/langgraph-checkpoint";
+
+// Fast paths around the stock JsonPlusSerializer that give byte-for-byte and value-for-value the
+// same results. Only that exact class qualifies: a subclass or another serializer may do anything.
+
+const MAX_DEPTH = 64;
+const MAX_NODES = 10_000;
+
+function isStockSerializer(serde: SerializerProtocol): boolean {
+  return serde.constructor === JsonPlusSerializer;
+}
+
+/**
+ * `loadsTyped("json", …)` is `JSON.parse` followed by an async walk of the whole value that
+ * revives only objects with an `lc` key. When the text has no `"lc"` (and no `__proto__` key,
+ * which the walk would assign differently, and no `\u` escape that could spell either), the walk
+ * returns what `JSON.parse` returned, so the parse alone gives the same value.
+ */
+export function parsePlainJson(
+  serde: SerializerProtocol,
+  type: string,
+  data: Uint8Array,
+): { value: unknown } | undefined {
+  if (type !== "json" || !isStockSerializer(serde)) return undefined;
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.indexOf('"lc"') !== -1 || buf.indexOf("__proto__") !== -1 || buf.indexOf("\\u") !== -1) return undefined;
+  return { value: JSON.parse(buf.toString("utf8")) };
+}
+
+/**
+ * `dumpsTyped(value)` runs a cycle-safe stringify with a replacer that rewrites `undefined`,
+ * class instances (Set, Map, Date, messages, ...) and `Send`-shaped objects. For plain data (JSON
+ * primitives, arrays and plain objects with none of those inside) the replacer changes nothing,
+ * so `JSON.stringify` writes the same bytes.
+ */
+export function stringifyPlainJson(serde: SerializerProtocol, value: unknown): Uint8Array | undefined {
+  if (!isStockSerializer(serde) || !isPlain(value, 0, { nodes: 0 })) return undefined;
+  return Buffer.from(JSON.stringify(value));
+}
+
+function isPlain(value: unknown, depth: number, budget: { nodes: number }): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return true;
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (depth >= MAX_DEPTH || ++budget.nodes > MAX_NODES) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    for (let i = 0; i < value.length; i++) {
+      if (!isPlain(value[i], depth + 1, budget)) return false;
+    }
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const record = value as Record<string, unknown>;
+  if ("toJSON" in record || record.lg_name === "Send") return false;
+  for (const key in record) {
+    if (!isPlain(record[key], depth + 1, budget)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+
+import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
+
+import { parsePlainJson, stringifyPlainJson } from "../src/plain-json.js";
+
+// The fast paths must be indistinguishable from the stock serializer: same bytes out, same values in.
+const serde = new JsonPlusSerializer();
+
+const samples: Record<string, unknown> = {
+  number: 42,
+  float: -1.5e-7,
+  string: 'quotes " and \\ and unicode ✓ \u2028',
+  nested: { a: [1, { b: null, c: [true, false] }], d: { e: {} } },
+  notFinite: [Number.NaN, Number.POSITIVE_INFINITY],
+  protoKey: JSON.parse('{"__proto__": {"polluted": true}, "x": 1}'),
+  nullProto: Object.assign(Object.create(null), { k: "v" }),
+  undefinedValue: { a: undefined, b: 1 },
+  undefinedInArray: [1, undefined],
+  date: { when: new Date(0) },
+  set: new Set([1, 2]),
+  map: { m: new Map([["k", 1]]) },
+  bytes: { raw: new Uint8Array([1, 2, 3]) },
+  send: { lg_name: "Send", node: "n", args: { x: 1 } },
+  message: [new HumanMessage("hi"), new AIMessage({ content: "there", id: "m1" })],
+  lcLookalike: { lc: 1, type: "constructor", id: ["x"] },
+  escapedText: "tab\t newline\n and a \\u0041 literal",
+  deep: JSON.parse("[".repeat(100) + "]".repeat(100)),
+};
+
+describe("plain JSON fast paths", () => {
+  for (const [name, value] of Object.entries(samples)) {
+    it(`writes and reads ${name} exactly as JsonPlusSerializer does`, async () => {
+      const [type, official] = await serde.dumpsTyped(value);
+      const fast = stringifyPlainJson(serde, value);
+      if (fast) expect(Buffer.from(fast).toString()).toBe(Buffer.from(official).toString());
+
+      const revived = await serde.loadsTyped(type, official);
+      const parsed = parsePlainJson(serde, type, Buffer.from(official));
+      if (parsed) expect(parsed.value).toStrictEqual(revived);
+    });
+  }
+
+  it("takes the fast path for plain data and steps aside for everything else", () => {
+    expect(stringifyPlainJson(serde, samples.nested)).toBeDefined();
+    expect(stringifyPlainJson(serde, samples.message)).toBeUndefined();
+    expect(stringifyPlainJson(serde, samples.undefinedValue)).toBeUndefined();
+    expect(stringifyPlainJson(serde, samples.send)).toBeUndefined();
+    expect(parsePlainJson(serde, "json", Buffer.from('{"a":[1,2]}'))).toEqual({ value: { a: [1, 2] } });
+    expect(parsePlainJson(serde, "json", Buffer.from('{"lc":1}'))).toBeUndefined();
+    expect(parsePlainJson(serde, "bytes", Buffer.from("{}"))).toBeUndefined();
+    class Custom extends JsonPlusSerializer {}
+    expect(stringifyPlainJson(new Custom(), { a: 1 })).toBeUndefined();
+    expect(parsePlainJson(new Custom(), "json", Buffer.from("{}"))).toBeUndefined();
+  });
+});
