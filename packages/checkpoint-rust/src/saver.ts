@@ -36,7 +36,7 @@ export interface RustSqliteSaverOptions {
 }
 
 const MEMORY = ":memory:";
-const EMPTY = new Uint8Array(0);
+const EMPTY_VALUE: TypedBytes = ["empty", new Uint8Array(0)];
 const FIRST_PAGE = 16;
 const MAX_PAGE = 64;
 
@@ -50,6 +50,8 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   readonly path: string;
 
   #store: Promise<NativeCheckpointStore>;
+  /** The store once open, so calls skip a promise hop. */
+  #opened: NativeCheckpointStore | undefined;
   #inflight = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
 
@@ -59,10 +61,11 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
     this.path = path;
     this.#store = (async () => {
       try {
-        return await openCheckpointStore(path, {
+        this.#opened = await openCheckpointStore(path, {
           synchronous: options.synchronous,
           busyTimeoutMs: options.busyTimeoutMs,
         });
+        return this.#opened;
       } catch (err) {
         throw fromNativeError(err);
       }
@@ -133,7 +136,7 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
       const page = await this.#track(async () => {
         const buf = await this.#native((s) => s.list({ ...query, pageSize: size, cursor }));
         const { next, tuples } = new WireReader(buf).page();
-        return { next, tuples: await Promise.all(tuples.map((row) => this.#toTuple(row))) };
+        return { next, tuples: await settle(tuples.map((row) => this.#toTuple(row))) };
       });
       for (const tuple of page.tuples) {
         yield tuple;
@@ -160,18 +163,20 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
       for (const [channel, version] of Object.entries(checkpoint.channel_versions ?? {})) {
         channelVersions[channel] = String(version);
       }
-      const [[checkpointType, checkpointBytes], [metadataType, metadataBytes], blobs] = await Promise.all([
+      const channels = Object.entries(newVersions);
+      const [[checkpointType, checkpointBytes], [metadataType, metadataBytes], ...dumped] = await settle([
         this.#dump(rest),
         this.#dump(metadata),
-        Promise.all(
-          Object.entries(newVersions).map(async ([channel, version]) => {
-            const [type, value] = Object.prototype.hasOwnProperty.call(values, channel)
-              ? await this.#dump(values[channel])
-              : ["empty", EMPTY];
-            return { channel, version: String(version), type, value };
-          }),
+        ...channels.map(([channel]) =>
+          Object.prototype.hasOwnProperty.call(values, channel) ? this.#dump(values[channel]) : EMPTY_VALUE,
         ),
       ]);
+      const blobs = channels.map(([channel, version], i) => ({
+        channel,
+        version: String(version),
+        type: dumped[i][0],
+        value: dumped[i][1],
+      }));
       await this.#native((s) =>
         s.put({
           threadId,
@@ -200,12 +205,13 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
           "putWrites needs config.configurable.checkpoint_id: the checkpoint the writes belong to.",
         );
       }
-      const dumped = await Promise.all(
-        writes.map(async ([channel, value], idx) => {
-          const [type, data] = await this.#dump(value);
-          return { idx: WRITES_IDX_MAP[channel] ?? idx, channel, type, value: data };
-        }),
-      );
+      const values = await settle(writes.map(([, value]) => this.#dump(value)));
+      const dumped = writes.map(([channel], idx) => ({
+        idx: WRITES_IDX_MAP[channel] ?? idx,
+        channel,
+        type: values[idx][0],
+        value: values[idx][1],
+      }));
       await this.#native((s) =>
         s.putWrites({
           threadId,
@@ -266,33 +272,40 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
     return done;
   }
 
-  async #native<T>(op: (store: NativeCheckpointStore) => Promise<T>): Promise<T> {
+  #native<T>(op: (store: NativeCheckpointStore) => Promise<T>): Promise<T> {
+    let pending: Promise<T>;
     try {
-      return await op(await this.#store);
+      pending = this.#opened ? op(this.#opened) : this.#store.then(op);
     } catch (err) {
-      throw fromNativeError(err);
+      pending = Promise.reject(err);
     }
+    return pending.catch((err: unknown) => {
+      throw fromNativeError(err);
+    });
   }
 
-  async #dump(value: unknown): Promise<TypedBytes> {
+  /** Serializes a value, without a promise when the plain-JSON fast path applies. */
+  #dump(value: unknown): TypedBytes | Promise<TypedBytes> {
     const plain = stringifyPlainJson(this.serde, value);
     if (plain) return ["json", plain];
-    const [type, data] = await this.serde.dumpsTyped(value);
-    // A serializer may hand back the caller's own array: copy it, as the write runs on another thread.
-    if (data === value) return [type, new Uint8Array(data)];
-    return [type, typeof data === "string" ? Buffer.from(data) : data];
+    return this.serde.dumpsTyped(value).then(([type, data]): TypedBytes => {
+      // A serializer may hand back the caller's own array: copy it, as the write runs on another thread.
+      if (data === value) return [type, new Uint8Array(data)];
+      return [type, typeof data === "string" ? Buffer.from(data) : data];
+    });
   }
 
-  #load([type, data]: TypedBytes): Promise<unknown> {
+  /** Deserializes a value, without a promise when the plain-JSON fast path applies. */
+  #load([type, data]: TypedBytes): unknown {
     const plain = parsePlainJson(this.serde, type, data);
-    if (plain) return Promise.resolve(plain.value);
+    if (plain) return plain.value;
     // Byte values get a copy of their own, not a view into the shared result buffer.
     return this.serde.loadsTyped(type, type === "bytes" ? new Uint8Array(data) : data);
   }
 
-  #loadWrites(writes: WireWrite[]): Promise<CheckpointPendingWrite[]> {
-    return Promise.all(
-      writes.map(async (w): Promise<CheckpointPendingWrite> => [w.taskId, w.channel, await this.#load(w.value)]),
+  #loadWrites(writes: WireWrite[]): CheckpointPendingWrite[] | Promise<CheckpointPendingWrite[]> {
+    return then(settle(writes.map((w) => this.#load(w.value))), (values) =>
+      writes.map((w, i): CheckpointPendingWrite => [w.taskId, w.channel, values[i]]),
     );
   }
 
@@ -310,38 +323,40 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
     return typeof data === "string" ? data : Buffer.from(data).toString("utf8");
   }
 
-  async #toTuple(row: WireTuple): Promise<CheckpointTuple> {
-    const [checkpoint, metadata, pendingWrites, channelValues] = await Promise.all([
-      this.#load(row.checkpoint) as Promise<Checkpoint>,
-      this.#load(row.metadata) as Promise<CheckpointMetadata>,
-      this.#loadWrites(row.pendingWrites),
-      Promise.all(row.channelValues.map(async ([channel, value]) => [channel, await this.#load(value)] as const)),
-    ]);
-    checkpoint.channel_values = Object.fromEntries(channelValues);
-    checkpoint.channel_versions ??= {};
-    checkpoint.versions_seen ??= {};
+  #toTuple(row: WireTuple): CheckpointTuple | Promise<CheckpointTuple> {
     const { threadId, checkpointNs, parentCheckpointId } = row;
-    if (checkpoint.v < 4 && parentCheckpointId !== undefined) {
-      await this.#migratePendingSends(checkpoint, threadId, checkpointNs, parentCheckpointId);
-    }
-    const tuple: CheckpointTuple = {
-      config: { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: row.checkpointId } },
-      checkpoint,
-      metadata,
-      pendingWrites,
-    };
-    if (parentCheckpointId !== undefined) {
+    const loaded = settle([
+      this.#load(row.checkpoint),
+      this.#load(row.metadata),
+      ...row.pendingWrites.map((w) => this.#load(w.value)),
+      ...row.channelValues.map(([, value]) => this.#load(value)),
+    ]);
+    return then(loaded, ([checkpointValue, metadata, ...rest]) => {
+      const checkpoint = checkpointValue as Checkpoint;
+      const writes = row.pendingWrites.length;
+      checkpoint.channel_values = {};
+      row.channelValues.forEach(([channel], i) => (checkpoint.channel_values[channel] = rest[writes + i]));
+      checkpoint.channel_versions ??= {};
+      checkpoint.versions_seen ??= {};
+      const tuple: CheckpointTuple = {
+        config: { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: row.checkpointId } },
+        checkpoint,
+        metadata: metadata as CheckpointMetadata,
+        pendingWrites: row.pendingWrites.map((w, i): CheckpointPendingWrite => [w.taskId, w.channel, rest[i]]),
+      };
+      if (parentCheckpointId === undefined) return tuple;
       tuple.parentConfig = {
         configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: parentCheckpointId },
       };
-    }
-    return tuple;
+      if (!(checkpoint.v < 4)) return tuple;
+      return this.#migratePendingSends(checkpoint, threadId, checkpointNs, parentCheckpointId).then(() => tuple);
+    });
   }
 
   /** Checkpoints before format v4 kept pending sends as writes to TASKS on their parent. */
   async #migratePendingSends(checkpoint: Checkpoint, threadId: string, checkpointNs: string, parentId: string) {
     const buf = await this.#native((s) => s.channelWrites(threadId, checkpointNs, parentId, TASKS));
-    const sends = await Promise.all(new WireReader(buf).writes().map((w) => this.#load(w.value)));
+    const sends = await settle(new WireReader(buf).writes().map((w) => this.#load(w.value)));
     checkpoint.channel_values[TASKS] = sends;
     const versions = Object.values(checkpoint.channel_versions);
     checkpoint.channel_versions[TASKS] =
@@ -364,4 +379,21 @@ function requireThreadId(config: RunnableConfig, method: string): string {
     );
   }
   return threadId;
+}
+
+/**
+ * Fast paths return plain values; only the stock serializer's slow path returns promises. Awaiting
+ * only when one is there saves a promise per value, which LangChain's async hooks make costly.
+ */
+function settle<T>(values: (T | Promise<T>)[]): T[] | Promise<T[]> {
+  return values.some(isPromiseLike) ? Promise.all(values) : (values as T[]);
+}
+
+function then<T, U>(value: T | Promise<T>, f: (value: T) => U | Promise<U>): U | Promise<U> {
+  return isPromiseLike(value) ? Promise.resolve(value).then(f) : f(value as T);
+}
+
+/** Values parsed from JSON never hold functions, so a `then` method means a promise. */
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
