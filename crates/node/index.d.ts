@@ -11,8 +11,10 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** A checkpoint database opened by `openCheckpointStore`. Every method runs off the JS thread. */
 export declare class NativeCheckpointStore {
-  put(input: PutInput): Promise<void>
-  putWrites(input: PutWritesInput): Promise<void>
+  /** `header` is a JSON array (see `PutHeader`); `values` are `[checkpoint, metadata, ...blobs]`. */
+  put(header: string, values: Array<Uint8Array>): Promise<void>
+  /** `header` is a JSON array (see `PutWritesHeader`); `values` holds one value per write. */
+  putWrites(header: string, values: Array<Uint8Array>): Promise<void>
   /** Resolves to an encoded page of zero or one tuple. */
   getTuple(threadId: string, checkpointNs: string, checkpointId?: string | undefined | null): Promise<Buffer>
   /** Resolves to one encoded list page. */
@@ -24,13 +26,6 @@ export declare class NativeCheckpointStore {
   deleteThread(threadId: string): Promise<void>
   /** Closes the database; later calls reject with `FLG_CLOSED`. */
   close(): Promise<void>
-}
-
-export interface ChannelBlobInput {
-  channel: string
-  version: string
-  type: string
-  value: Uint8Array
 }
 
 export interface CheckpointStoreOptions {
@@ -59,33 +54,3 @@ export interface ListInput {
 
 /** Opens (creating if needed) a checkpoint database; `":memory:"` opens a private in-memory one. */
 export declare function openCheckpointStore(path: string, options?: CheckpointStoreOptions | undefined | null): Promise<NativeCheckpointStore>
-
-export interface PutInput {
-  threadId: string
-  checkpointNs: string
-  checkpointId: string
-  parentCheckpointId?: string
-  checkpointType: string
-  checkpoint: Uint8Array
-  metadataType: string
-  metadata: Uint8Array
-  /** JSON object `{channel: "version"}`. */
-  channelVersions: string
-  blobs: Array<ChannelBlobInput>
-}
-
-export interface PutWritesInput {
-  threadId: string
-  checkpointNs: string
-  checkpointId: string
-  taskId: string
-  taskPath: string
-  writes: Array<WriteInput>
-}
-
-export interface WriteInput {
-  idx: number
-  channel: string
-  type: string
-  value: Uint8Array
-}

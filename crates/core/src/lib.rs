@@ -2,6 +2,7 @@
 //! `cargo test` and reused by every binding.
 
 pub mod error;
+pub mod jsonplus;
 pub mod store;
 
 pub use error::{Error, ErrorCode, Result};

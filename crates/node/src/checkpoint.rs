@@ -5,9 +5,10 @@ use fast_langgraph_core::store::{
     ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites, Synchronous,
     ValueRef, Write,
 };
-use fast_langgraph_core::{Error, ErrorCode};
+use fast_langgraph_core::{Error, ErrorCode, Result};
 use napi::bindgen_prelude::{AsyncTask, Buffer, ToNapiValue, TypeName, Uint8Array};
 use napi_derive::napi;
+use serde::Deserialize;
 
 use crate::job::{to_napi_error, Job};
 use crate::wire::Encoder;
@@ -20,47 +21,38 @@ pub struct CheckpointStoreOptions {
     pub busy_timeout_ms: Option<u32>,
 }
 
-#[napi(object)]
-pub struct ChannelBlobInput {
-    pub channel: String,
-    pub version: String,
-    #[napi(js_name = "type")]
-    pub kind: String,
-    pub value: Uint8Array,
-}
+/// The fields of a `put`, as one JSON array: converting one string costs far less than a N-API
+/// call per field. The values travel beside it as `[checkpoint, metadata, ...blob values]`.
+#[derive(Deserialize)]
+struct PutHeader(
+    /* thread_id */ String,
+    /* checkpoint_ns */ String,
+    /* checkpoint_id */ String,
+    /* parent_checkpoint_id */ Option<String>,
+    /* checkpoint type */ String,
+    /* metadata type */ String,
+    /* channel_versions, a JSON object */ String,
+    /* (channel, version, type) of each blob */ Vec<(String, String, String)>,
+);
 
-#[napi(object)]
-pub struct PutInput {
-    pub thread_id: String,
-    pub checkpoint_ns: String,
-    pub checkpoint_id: String,
-    pub parent_checkpoint_id: Option<String>,
-    pub checkpoint_type: String,
-    pub checkpoint: Uint8Array,
-    pub metadata_type: String,
-    pub metadata: Uint8Array,
-    /// JSON object `{channel: "version"}`.
-    pub channel_versions: String,
-    pub blobs: Vec<ChannelBlobInput>,
-}
+/// The fields of a `putWrites`; the values travel beside it, one per write.
+#[derive(Deserialize)]
+struct PutWritesHeader(
+    /* thread_id */ String,
+    /* checkpoint_ns */ String,
+    /* checkpoint_id */ String,
+    /* task_id */ String,
+    /* task_path */ String,
+    /* (idx, channel, type) of each write */ Vec<(i64, String, String)>,
+);
 
-#[napi(object)]
-pub struct WriteInput {
-    pub idx: i64,
-    pub channel: String,
-    #[napi(js_name = "type")]
-    pub kind: String,
-    pub value: Uint8Array,
-}
-
-#[napi(object)]
-pub struct PutWritesInput {
-    pub thread_id: String,
-    pub checkpoint_ns: String,
-    pub checkpoint_id: String,
-    pub task_id: String,
-    pub task_path: String,
-    pub writes: Vec<WriteInput>,
+fn parse_header<'a, T: Deserialize<'a>>(json: &'a str, values: usize, expected: impl Fn(&T) -> usize) -> Result<T> {
+    let header: T = serde_json::from_str(json)
+        .map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("malformed request header: {e}")))?;
+    if expected(&header) != values {
+        return Err(Error::new(ErrorCode::InvalidArgument, "request header and values do not match"));
+    }
+    Ok(header)
 }
 
 #[napi(object)]
@@ -134,47 +126,49 @@ impl NativeCheckpointStore {
 
 #[napi]
 impl NativeCheckpointStore {
+    /// `header` is a JSON array (see `PutHeader`); `values` are `[checkpoint, metadata, ...blobs]`.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn put(&self, input: PutInput) -> StoreTask<PutInput, (), ()> {
-        self.task(input, |(store, p)| {
+    pub fn put(&self, header: String, values: Vec<Uint8Array>) -> StoreTask<(String, Vec<Uint8Array>), (), ()> {
+        self.task((header, values), |(store, (header, values))| {
+            let h: PutHeader = parse_header(header, values.len(), |h: &PutHeader| 2 + h.7.len())?;
             store.put(&PutCheckpoint {
-                thread_id: &p.thread_id,
-                checkpoint_ns: &p.checkpoint_ns,
-                checkpoint_id: &p.checkpoint_id,
-                parent_checkpoint_id: p.parent_checkpoint_id.as_deref(),
-                checkpoint: ValueRef { kind: &p.checkpoint_type, data: &p.checkpoint },
-                metadata: ValueRef { kind: &p.metadata_type, data: &p.metadata },
-                channel_versions: &p.channel_versions,
-                blobs: p
-                    .blobs
+                thread_id: &h.0,
+                checkpoint_ns: &h.1,
+                checkpoint_id: &h.2,
+                parent_checkpoint_id: h.3.as_deref(),
+                checkpoint: ValueRef { kind: &h.4, data: &values[0] },
+                metadata: ValueRef { kind: &h.5, data: &values[1] },
+                channel_versions: &h.6,
+                blobs: h
+                    .7
                     .iter()
-                    .map(|b| ChannelBlob {
-                        channel: &b.channel,
-                        version: &b.version,
-                        value: ValueRef { kind: &b.kind, data: &b.value },
+                    .zip(&values[2..])
+                    .map(|((channel, version, kind), data)| ChannelBlob {
+                        channel,
+                        version,
+                        value: ValueRef { kind, data },
                     })
                     .collect(),
             })
         })
     }
 
+    /// `header` is a JSON array (see `PutWritesHeader`); `values` holds one value per write.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn put_writes(&self, input: PutWritesInput) -> StoreTask<PutWritesInput, (), ()> {
-        self.task(input, |(store, p)| {
+    pub fn put_writes(&self, header: String, values: Vec<Uint8Array>) -> StoreTask<(String, Vec<Uint8Array>), (), ()> {
+        self.task((header, values), |(store, (header, values))| {
+            let h: PutWritesHeader = parse_header(header, values.len(), |h: &PutWritesHeader| h.5.len())?;
             store.put_writes(&PutWrites {
-                thread_id: &p.thread_id,
-                checkpoint_ns: &p.checkpoint_ns,
-                checkpoint_id: &p.checkpoint_id,
-                task_id: &p.task_id,
-                task_path: &p.task_path,
-                writes: p
-                    .writes
+                thread_id: &h.0,
+                checkpoint_ns: &h.1,
+                checkpoint_id: &h.2,
+                task_id: &h.3,
+                task_path: &h.4,
+                writes: h
+                    .5
                     .iter()
-                    .map(|w| Write {
-                        idx: w.idx,
-                        channel: &w.channel,
-                        value: ValueRef { kind: &w.kind, data: &w.value },
-                    })
+                    .zip(values)
+                    .map(|((idx, channel, kind), data)| Write { idx: *idx, channel, value: ValueRef { kind, data } })
                     .collect(),
             })
         })

@@ -1,8 +1,12 @@
 //! Results cross the boundary as one buffer rather than as trees of JS objects: one allocation
 //! and one copy instead of a N-API call per field. `packages/checkpoint-rust/src/wire.ts` reads it.
 //!
-//! Every length is a little-endian u32; an absent string is the length `u32::MAX`.
+//! Every length is a little-endian u32; an absent string is the length `u32::MAX`. Each value is
+//! `kind, data, u8 plain`, where `plain` says that a `json` value holds nothing that
+//! `JsonPlusSerializer` would revive, so JS may parse it with `JSON.parse` alone. The scan runs here,
+//! off the JS thread.
 
+use fast_langgraph_core::jsonplus;
 use fast_langgraph_core::store::{ChannelHistory, CheckpointTuple, ListPage, PendingWrite, TypedValue};
 
 const ABSENT: u32 = u32::MAX;
@@ -49,6 +53,7 @@ impl Encoder {
     fn value(&mut self, v: &TypedValue) {
         self.str(&v.kind);
         self.bytes(&v.data);
+        self.flag(v.kind == "json" && jsonplus::is_plain_json(&v.data));
     }
 
     /// `u32 count, (task_id, channel, kind, data) * count`
@@ -114,3 +119,4 @@ impl Encoder {
         }
     }
 }
+

@@ -12,18 +12,17 @@ function isStockSerializer(serde: SerializerProtocol): boolean {
 
 /**
  * `loadsTyped("json", …)` is `JSON.parse` followed by an async walk of the whole value that
- * revives only objects with an `lc` key. When the text has no `"lc"` (and no `__proto__` key,
- * which the walk would assign differently, and no `\u` escape that could spell either), the walk
- * returns what `JSON.parse` returned, so the parse alone gives the same value.
+ * revives only objects with an `lc` key. For text the addon found `plain` (see
+ * `fast_langgraph_core::jsonplus::is_plain_json`), the walk returns what `JSON.parse` returned.
  */
 export function parsePlainJson(
   serde: SerializerProtocol,
   type: string,
   data: Uint8Array,
+  plain: boolean,
 ): { value: unknown } | undefined {
-  if (type !== "json" || !isStockSerializer(serde)) return undefined;
+  if (!plain || type !== "json" || !isStockSerializer(serde)) return undefined;
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (buf.indexOf('"lc"') !== -1 || buf.indexOf("__proto__") !== -1 || buf.indexOf("\\u") !== -1) return undefined;
   return { value: JSON.parse(buf.toString("utf8")) };
 }
 

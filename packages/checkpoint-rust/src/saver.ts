@@ -19,7 +19,14 @@ import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph
 
 import { FastLangGraphError, fromNativeError } from "./errors.js";
 import { parsePlainJson, stringifyPlainJson } from "./plain-json.js";
-import { WireReader, type TypedBytes, type WireCursor, type WireTuple, type WireWrite } from "./wire.js";
+import {
+  WireReader,
+  type StoredValue,
+  type TypedBytes,
+  type WireCursor,
+  type WireTuple,
+  type WireWrite,
+} from "./wire.js";
 
 export interface RustSqliteSaverOptions {
   /** Database file, created if missing. Default `":memory:"`: a private in-memory database. */
@@ -156,7 +163,7 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   ): Promise<RunnableConfig> {
     return this.#track(async () => {
       const threadId = requireThreadId(config, "put");
-      const checkpointNs: string = config.configurable?.checkpoint_ns ?? "";
+      const checkpointNs = String(config.configurable?.checkpoint_ns ?? "");
       // Channel values are stored per (channel, version) below, never inside the checkpoint.
       const { channel_values: values = {}, ...rest } = checkpoint;
       const channelVersions: Record<string, string> = {};
@@ -171,26 +178,18 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
           Object.prototype.hasOwnProperty.call(values, channel) ? this.#dump(values[channel]) : EMPTY_VALUE,
         ),
       ]);
-      const blobs = channels.map(([channel, version], i) => ({
-        channel,
-        version: String(version),
-        type: dumped[i][0],
-        value: dumped[i][1],
-      }));
-      await this.#native((s) =>
-        s.put({
-          threadId,
-          checkpointNs,
-          checkpointId: checkpoint.id,
-          parentCheckpointId: config.configurable?.checkpoint_id || undefined,
-          checkpointType,
-          checkpoint: checkpointBytes,
-          metadataType,
-          metadata: metadataBytes,
-          channelVersions: JSON.stringify(channelVersions),
-          blobs,
-        }),
-      );
+      const header = JSON.stringify([
+        threadId,
+        checkpointNs,
+        checkpoint.id,
+        config.configurable?.checkpoint_id || null,
+        checkpointType,
+        metadataType,
+        JSON.stringify(channelVersions),
+        channels.map(([channel, version], i) => [channel, String(version), dumped[i][0]]),
+      ]);
+      const payloads = [checkpointBytes, metadataBytes, ...dumped.map(([, data]) => data)];
+      await this.#native((s) => s.put(header, payloads));
       return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id } };
     });
   }
@@ -206,21 +205,19 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
         );
       }
       const values = await settle(writes.map(([, value]) => this.#dump(value)));
-      const dumped = writes.map(([channel], idx) => ({
-        idx: WRITES_IDX_MAP[channel] ?? idx,
-        channel,
-        type: values[idx][0],
-        value: values[idx][1],
-      }));
+      const header = JSON.stringify([
+        threadId,
+        String(config.configurable?.checkpoint_ns ?? ""),
+        String(checkpointId),
+        taskId,
+        taskPath ?? "",
+        writes.map(([channel], idx) => [WRITES_IDX_MAP[channel] ?? idx, channel, values[idx][0]]),
+      ]);
       await this.#native((s) =>
-        s.putWrites({
-          threadId,
-          checkpointNs: config.configurable?.checkpoint_ns ?? "",
-          checkpointId,
-          taskId,
-          taskPath: taskPath ?? "",
-          writes: dumped,
-        }),
+        s.putWrites(
+          header,
+          values.map(([, data]) => data),
+        ),
       );
     });
   }
@@ -296,8 +293,8 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   }
 
   /** Deserializes a value, without a promise when the plain-JSON fast path applies. */
-  #load([type, data]: TypedBytes): unknown {
-    const plain = parsePlainJson(this.serde, type, data);
+  #load([type, data, isPlain]: StoredValue): unknown {
+    const plain = parsePlainJson(this.serde, type, data, isPlain);
     if (plain) return plain.value;
     // Byte values get a copy of their own, not a view into the shared result buffer.
     return this.serde.loadsTyped(type, type === "bytes" ? new Uint8Array(data) : data);

@@ -6,10 +6,13 @@ const ABSENT = 0xffffffff;
 
 export type TypedBytes = [type: string, data: Uint8Array];
 
+/** A stored value; `plain` is the addon's finding that `JSON.parse` alone revives it. */
+export type StoredValue = [type: string, data: Uint8Array, plain: boolean];
+
 export interface WireWrite {
   taskId: string;
   channel: string;
-  value: TypedBytes;
+  value: StoredValue;
 }
 
 export interface WireTuple {
@@ -17,9 +20,9 @@ export interface WireTuple {
   checkpointNs: string;
   checkpointId: string;
   parentCheckpointId: string | undefined;
-  checkpoint: TypedBytes;
-  metadata: TypedBytes;
-  channelValues: [channel: string, value: TypedBytes][];
+  checkpoint: StoredValue;
+  metadata: StoredValue;
+  channelValues: [channel: string, value: StoredValue][];
   pendingWrites: WireWrite[];
 }
 
@@ -31,7 +34,7 @@ export interface WireCursor {
 
 export interface WireHistory {
   channel: string;
-  seed: TypedBytes | undefined;
+  seed: StoredValue | undefined;
   writes: WireWrite[];
 }
 
@@ -75,8 +78,8 @@ export class WireReader {
     return this.#str();
   }
 
-  #value(): TypedBytes {
-    return [this.#str(), this.#bytes()];
+  #value(): StoredValue {
+    return [this.#str(), this.#bytes(), this.#u8() === 1];
   }
 
   #count<T>(read: () => T): T[] {
@@ -98,7 +101,7 @@ export class WireReader {
       parentCheckpointId: this.#optStr(),
       checkpoint: this.#value(),
       metadata: this.#value(),
-      channelValues: this.#count(() => [this.#str(), this.#value()] as [string, TypedBytes]),
+      channelValues: this.#count(() => [this.#str(), this.#value()] as [string, StoredValue]),
       pendingWrites: this.writes(),
     };
   }

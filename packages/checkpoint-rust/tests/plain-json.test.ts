@@ -1,12 +1,28 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
-import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
+import { JsonPlusSerializer, emptyCheckpoint } from "@langchain/langgraph-checkpoint";
 
+import { RustSqliteSaver } from "../src/index.js";
 import { parsePlainJson, stringifyPlainJson } from "../src/plain-json.js";
 
 // The fast paths must be indistinguishable from the stock serializer: same bytes out, same values in.
 const serde = new JsonPlusSerializer();
+const saver = new RustSqliteSaver();
+afterAll(() => saver.close());
+
+/** Stores `value` as a channel and reads it back through the addon's plain-JSON finding. */
+let threads = 0;
+async function roundTrip(value: unknown): Promise<unknown> {
+  const checkpoint = { ...emptyCheckpoint(), channel_values: { value }, channel_versions: { value: 1 } };
+  const config = await saver.put(
+    { configurable: { thread_id: `t${threads++}` } },
+    checkpoint,
+    { source: "input", step: -1, parents: {} },
+    { value: 1 },
+  );
+  return (await saver.getTuple(config))?.checkpoint.channel_values.value;
+}
 
 const samples: Record<string, unknown> = {
   number: 42,
@@ -31,14 +47,13 @@ const samples: Record<string, unknown> = {
 
 describe("plain JSON fast paths", () => {
   for (const [name, value] of Object.entries(samples)) {
-    it(`writes and reads ${name} exactly as JsonPlusSerializer does`, async () => {
+    it(`writes ${name} exactly as JsonPlusSerializer does, and reads it back through the saver`, async () => {
       const [type, official] = await serde.dumpsTyped(value);
       const fast = stringifyPlainJson(serde, value);
       if (fast) expect(Buffer.from(fast).toString()).toBe(Buffer.from(official).toString());
 
       const revived = await serde.loadsTyped(type, official);
-      const parsed = parsePlainJson(serde, type, Buffer.from(official));
-      if (parsed) expect(parsed.value).toStrictEqual(revived);
+      expect(await roundTrip(value)).toStrictEqual(revived);
     });
   }
 
@@ -47,11 +62,11 @@ describe("plain JSON fast paths", () => {
     expect(stringifyPlainJson(serde, samples.message)).toBeUndefined();
     expect(stringifyPlainJson(serde, samples.undefinedValue)).toBeUndefined();
     expect(stringifyPlainJson(serde, samples.send)).toBeUndefined();
-    expect(parsePlainJson(serde, "json", Buffer.from('{"a":[1,2]}'))).toEqual({ value: { a: [1, 2] } });
-    expect(parsePlainJson(serde, "json", Buffer.from('{"lc":1}'))).toBeUndefined();
-    expect(parsePlainJson(serde, "bytes", Buffer.from("{}"))).toBeUndefined();
+    expect(parsePlainJson(serde, "json", Buffer.from('{"a":[1,2]}'), true)).toEqual({ value: { a: [1, 2] } });
+    expect(parsePlainJson(serde, "json", Buffer.from('{"a":[1,2]}'), false)).toBeUndefined();
+    expect(parsePlainJson(serde, "bytes", Buffer.from("{}"), true)).toBeUndefined();
     class Custom extends JsonPlusSerializer {}
     expect(stringifyPlainJson(new Custom(), { a: 1 })).toBeUndefined();
-    expect(parsePlainJson(new Custom(), "json", Buffer.from("{}"))).toBeUndefined();
+    expect(parsePlainJson(new Custom(), "json", Buffer.from("{}"), true)).toBeUndefined();
   });
 });
