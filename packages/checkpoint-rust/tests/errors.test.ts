@@ -1,8 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 
 import {
   emptyCheckpoint,
@@ -14,25 +13,12 @@ import {
 } from "@langchain/langgraph-checkpoint";
 
 import { FastLangGraphError, RustSqliteSaver, type FastLangGraphErrorCode } from "../src/index.js";
+import { tempSavers } from "./fixtures/temp-savers.js";
 
 // Bad input and misuse must end in a rejected promise carrying a stable `code`: never a crash, a hang,
 // or a silently wrong answer. A short timeout turns a hang into a failure.
 
-const dir = mkdtempSync(join(tmpdir(), "flg-errors-"));
-let files = 0;
-const dbPath = () => join(dir, `errors-${files++}.db`);
-const open: RustSqliteSaver[] = [];
-
-function saverAt(path: string = dbPath()): RustSqliteSaver {
-  const saver = new RustSqliteSaver({ path });
-  open.push(saver);
-  return saver;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, path: dbPath, saverAt } = tempSavers("errors");
 
 const thread = (thread_id: string, checkpoint_id?: string) => ({
   configurable: { thread_id, checkpoint_ns: "", ...(checkpoint_id ? { checkpoint_id } : {}) },
@@ -189,10 +175,10 @@ describe("files that cannot be opened", { timeout: 10_000 }, () => {
   it("rejects an invalid synchronous option with FLG_INVALID_ARGUMENT", async () => {
     const path = dbPath();
     const saver = new RustSqliteSaver({ path, synchronous: "OFF" as "FULL" });
-    open.push(saver);
     const error = await rejection(saver.setup(), "FLG_INVALID_ARGUMENT");
     expect(error.message).toMatch(/synchronous/);
     await rejection(saver.list({}).next(), "FLG_INVALID_ARGUMENT");
+    await saver.close();
   });
 });
 

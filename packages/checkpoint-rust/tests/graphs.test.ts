@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import {
@@ -19,25 +17,12 @@ import {
 } from "@langchain/langgraph";
 import type { BaseCheckpointSaver, CheckpointTuple } from "@langchain/langgraph-checkpoint";
 
-import { RustSqliteSaver } from "../src/index.js";
+import { tempSavers } from "./fixtures/temp-savers.js";
 
 // Real graphs run against RustSqliteSaver on a real file; where it is cheap, the same graph also runs on
 // the official MemorySaver and both must agree, so we test LangGraph semantics, not our own guesses.
 
-const dir = mkdtempSync(join(tmpdir(), "flg-graphs-"));
-let files = 0;
-const open: RustSqliteSaver[] = [];
-
-function fileSaver(path = join(dir, `graph-${files++}.db`)): RustSqliteSaver {
-  const saver = new RustSqliteSaver({ path });
-  open.push(saver);
-  return saver;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, saverAt: fileSaver } = tempSavers("graphs");
 
 const thread = (id: string) => ({ configurable: { thread_id: id } });
 

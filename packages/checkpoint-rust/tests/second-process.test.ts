@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,10 +8,8 @@ import { promisify } from "node:util";
 
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
-import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-
 import { RustSqliteSaver } from "../src/index.js";
+import { buildTwoStepGraph } from "./fixtures/two-step-graph.js";
 
 // Another OS process opens the same database file while this one holds it open (WAL mode):
 // SQLite's file locking, not anything in-process, must make the writes visible.
@@ -23,8 +21,6 @@ const savers = pathToFileURL(join(packageDir, "src/index.ts")).href;
 const tsxLoader = pathToFileURL(createRequire(join(packageDir, "package.json")).resolve("tsx")).href;
 
 const dir = mkdtempSync(join(tmpdir(), "flg-second-process-"));
-// Lets the child script (in the temp dir) import @langchain/langgraph by its bare name.
-symlinkSync(join(packageDir, "node_modules"), join(dir, "node_modules"), "dir");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const open: RustSqliteSaver[] = [];
@@ -32,41 +28,16 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-// The same tiny graph, in the child's plain JS and here.
-const GRAPH_SOURCE = `
-import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
-export function build(checkpointer) {
-  const State = Annotation.Root({
-    value: Annotation(),
-    trail: Annotation({ reducer: (a, b) => a.concat(b), default: () => [] }),
-  });
-  return new StateGraph(State)
-    .addNode("add", (s) => ({ value: s.value + 1, trail: ["add"] }))
-    .addNode("times", (s) => ({ value: s.value * 10, trail: ["times"] }))
-    .addEdge(START, "add")
-    .addEdge("add", "times")
-    .addEdge("times", END)
-    .compile({ checkpointer });
-}
-`;
-
-function build(checkpointer: BaseCheckpointSaver) {
-  const State = Annotation.Root({
-    value: Annotation<number>,
-    trail: Annotation<string[]>({ reducer: (a, b) => a.concat(b), default: () => [] }),
-  });
-  return new StateGraph(State)
-    .addNode("add", (s) => ({ value: s.value + 1, trail: ["add"] }))
-    .addNode("times", (s) => ({ value: s.value * 10, trail: ["times"] }))
-    .addEdge(START, "add")
-    .addEdge("add", "times")
-    .addEdge("times", END)
-    .compile({ checkpointer });
-}
+// The same graph in both processes: the child imports the fixture by its file URL.
+const graphFixture = pathToFileURL(join(packageDir, "tests/fixtures/two-step-graph.ts")).href;
 
 function writeScript(name: string, body: string): string {
   const path = join(dir, name);
-  writeFileSync(path, `import { RustSqliteSaver } from ${JSON.stringify(savers)};\n${body}`);
+  const imports = [
+    `import { RustSqliteSaver } from ${JSON.stringify(savers)};`,
+    `import { buildTwoStepGraph } from ${JSON.stringify(graphFixture)};`,
+  ];
+  writeFileSync(path, `${imports.join("\n")}\n${body}`);
   return path;
 }
 
@@ -84,7 +55,7 @@ describe("a second Node process on the same file", () => {
     const saver = new RustSqliteSaver({ path });
     open.push(saver);
     const config = { configurable: { thread_id: "from-parent" } };
-    const result = await build(saver).invoke({ value: 4 }, config);
+    const result = await buildTwoStepGraph(saver).invoke({ value: 4 }, config);
     expect(result).toEqual({ value: 50, trail: ["add", "times"] });
     // Still open: the last commits may live only in the WAL, which the child must read too.
     expect(existsSync(`${path}-wal`)).toBe(true);
@@ -111,18 +82,16 @@ process.stdout.write(JSON.stringify(tuple ? tuple.checkpoint.channel_values : nu
     const saver = new RustSqliteSaver({ path });
     open.push(saver);
     await saver.setup();
-    const graph = build(saver);
+    const graph = buildTwoStepGraph(saver);
     const config = { configurable: { thread_id: "from-child" } };
     expect((await graph.getState(config)).values).toEqual({});
 
-    writeFileSync(join(dir, "graph.mjs"), GRAPH_SOURCE);
     const script = writeScript(
       "write.mjs",
       `
-import { build } from "./graph.mjs";
 const [path, threadId] = process.argv.slice(2);
 const saver = new RustSqliteSaver({ path });
-const result = await build(saver).invoke({ value: 7 }, { configurable: { thread_id: threadId } });
+const result = await buildTwoStepGraph(saver).invoke({ value: 7 }, { configurable: { thread_id: threadId } });
 await saver.close();
 process.stdout.write(JSON.stringify(result));
 `,
