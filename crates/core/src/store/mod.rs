@@ -191,10 +191,6 @@ impl CheckpointStore {
         }
     }
 
-    pub fn is_closed(&self) -> bool {
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner).is_none()
-    }
-
     fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         // A panic inside `f` drops its transaction, which rolls back: the connection stays usable.
         let mut guard = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
