@@ -11,7 +11,7 @@ use napi_derive::napi;
 use serde::Deserialize;
 
 use crate::job::{to_napi_error, Job};
-use crate::wire::Encoder;
+use crate::wire::encode;
 
 #[napi(object)]
 pub struct CheckpointStoreOptions {
@@ -184,9 +184,7 @@ impl NativeCheckpointStore {
     ) -> StoreTask<(String, String, Option<String>), Vec<u8>, Buffer> {
         self.task((thread_id, checkpoint_ns, checkpoint_id), |(store, (thread, ns, id))| {
             let tuple = store.get_tuple(thread, ns, id.as_deref())?;
-            let mut out = Encoder::default();
-            out.page_of(tuple.as_ref());
-            Ok(out.finish())
+            Ok(encode(|out| out.page_of(tuple.as_ref())))
         })
     }
 
@@ -207,9 +205,7 @@ impl NativeCheckpointStore {
                     checkpoint_ns: c.checkpoint_ns.clone(),
                 }),
             })?;
-            let mut out = Encoder::default();
-            out.page(&page);
-            Ok(out.finish())
+            Ok(encode(|out| out.page(&page)))
         })
     }
 
@@ -224,9 +220,7 @@ impl NativeCheckpointStore {
     ) -> StoreTask<[String; 4], Vec<u8>, Buffer> {
         self.task([thread_id, checkpoint_ns, checkpoint_id, channel], |(store, [thread, ns, id, channel])| {
             let writes = store.channel_writes(thread, ns, id, channel)?;
-            let mut out = Encoder::default();
-            out.writes(&writes);
-            Ok(out.finish())
+            Ok(encode(|out| out.writes(&writes)))
         })
     }
 
@@ -241,9 +235,7 @@ impl NativeCheckpointStore {
     ) -> StoreTask<(String, String, Option<String>, Vec<String>), Vec<u8>, Buffer> {
         self.task((thread_id, checkpoint_ns, checkpoint_id, channels), |(store, (thread, ns, id, channels))| {
             let histories = store.delta_channel_history(thread, ns, id.as_deref(), channels)?;
-            let mut out = Encoder::default();
-            out.histories(&histories);
-            Ok(out.finish())
+            Ok(encode(|out| out.histories(&histories)))
         })
     }
 

@@ -16,10 +16,14 @@ pub struct Encoder {
     buf: Vec<u8>,
 }
 
+/// The bytes that `write` puts into a fresh encoder.
+pub fn encode(write: impl FnOnce(&mut Encoder)) -> Vec<u8> {
+    let mut out = Encoder::default();
+    write(&mut out);
+    out.buf
+}
+
 impl Encoder {
-    pub fn finish(self) -> Vec<u8> {
-        self.buf
-    }
 
     fn u32(&mut self, n: u32) {
         self.buf.extend_from_slice(&n.to_le_bytes());

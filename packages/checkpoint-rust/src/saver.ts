@@ -322,24 +322,23 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
 
   #toTuple(row: WireTuple): CheckpointTuple | Promise<CheckpointTuple> {
     const { threadId, checkpointNs, parentCheckpointId } = row;
-    const loaded = settle([
+    const loaded = settle<unknown>([
       this.#load(row.checkpoint),
       this.#load(row.metadata),
-      ...row.pendingWrites.map((w) => this.#load(w.value)),
+      this.#loadWrites(row.pendingWrites),
       ...row.channelValues.map(([, value]) => this.#load(value)),
     ]);
-    return then(loaded, ([checkpointValue, metadata, ...rest]) => {
+    return then(loaded, ([checkpointValue, metadata, pendingWrites, ...values]) => {
       const checkpoint = checkpointValue as Checkpoint;
-      const writes = row.pendingWrites.length;
       checkpoint.channel_values = {};
-      row.channelValues.forEach(([channel], i) => (checkpoint.channel_values[channel] = rest[writes + i]));
+      row.channelValues.forEach(([channel], i) => (checkpoint.channel_values[channel] = values[i]));
       checkpoint.channel_versions ??= {};
       checkpoint.versions_seen ??= {};
       const tuple: CheckpointTuple = {
         config: { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: row.checkpointId } },
         checkpoint,
         metadata: metadata as CheckpointMetadata,
-        pendingWrites: row.pendingWrites.map((w, i): CheckpointPendingWrite => [w.taskId, w.channel, rest[i]]),
+        pendingWrites: pendingWrites as CheckpointPendingWrite[],
       };
       if (parentCheckpointId === undefined) return tuple;
       tuple.parentConfig = {
