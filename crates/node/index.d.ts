@@ -9,8 +9,13 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** A checkpoint database opened by `openCheckpointStore`. Every method runs off the JS thread. */
+/**
+ * A checkpoint database opened by `openCheckpointStore`. SQLite runs on the store's own thread;
+ * every method returns at once with a promise.
+ */
 export declare class NativeCheckpointStore {
+  /** Resolves once the database is open and migrated; rejects with the reason it could not be. */
+  ready(): Promise<void>
   /** `header` is a JSON array (see `PutHeader`); `values` are `[checkpoint, metadata, ...blobs]`. */
   put(header: string, values: Array<Uint8Array>): Promise<void>
   /** `header` is a JSON array (see `PutWritesHeader`); `values` holds one value per write. */
@@ -24,7 +29,7 @@ export declare class NativeCheckpointStore {
   /** Resolves to the encoded delta-channel histories, one per requested channel, in order. */
   deltaChannelHistory(threadId: string, checkpointNs: string, checkpointId: string | undefined | null, channels: Array<string>): Promise<Buffer>
   deleteThread(threadId: string): Promise<void>
-  /** Closes the database; later calls reject with `FLG_CLOSED`. */
+  /** Closes the database once the calls already made are done; later calls reject with `FLG_CLOSED`. */
   close(): Promise<void>
 }
 
@@ -52,5 +57,8 @@ export interface ListInput {
   cursor?: ListCursorInput
 }
 
-/** Opens (creating if needed) a checkpoint database; `":memory:"` opens a private in-memory one. */
-export declare function openCheckpointStore(path: string, options?: CheckpointStoreOptions | undefined | null): Promise<NativeCheckpointStore>
+/**
+ * Opens (creating if needed) a checkpoint database; `":memory:"` opens a private in-memory one.
+ * Opening happens on the store's thread: `ready()` and every call report an open failure.
+ */
+export declare function openCheckpointStore(path: string, options?: CheckpointStoreOptions | undefined | null): NativeCheckpointStore

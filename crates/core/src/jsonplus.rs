@@ -5,9 +5,7 @@
 /// key it assigns differently from `JSON.parse`) and no `\u` escape that could spell either.
 /// Computed where the value is read, off the JS thread.
 pub fn is_plain_json(data: &[u8]) -> bool {
-    [&b"\"lc\""[..], b"__proto__", b"\\u"]
-        .iter()
-        .all(|needle| memchr::memmem::find(data, needle).is_none())
+    [&b"\"lc\""[..], b"__proto__", b"\\u"].iter().all(|needle| memchr::memmem::find(data, needle).is_none())
 }
 
 #[cfg(test)]

@@ -1,16 +1,16 @@
-use std::sync::Arc;
 use std::time::Duration;
 
 use fast_langgraph_core::store::{
-    ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites, Synchronous,
-    ValueRef, Write,
+    ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites, ReadJob, StoreWorker,
+    Synchronous, ValueRef, Write, WriteJob,
 };
 use fast_langgraph_core::{Error, ErrorCode, Result};
-use napi::bindgen_prelude::{AsyncTask, Buffer, ToNapiValue, TypeName, Uint8Array};
+use napi::bindgen_prelude::{Buffer, PromiseRaw, Uint8ArraySlice};
+use napi::{Env, Status};
 use napi_derive::napi;
 use serde::Deserialize;
 
-use crate::job::{to_napi_error, Job};
+use crate::completion::{Completer, Reply};
 use crate::wire::encode;
 
 #[napi(object)]
@@ -74,27 +74,22 @@ pub struct ListInput {
     pub cursor: Option<ListCursorInput>,
 }
 
-type Store = Arc<CheckpointStore>;
-type StoreTask<I, O, J> = AsyncTask<Job<(Store, I), O, J>>;
-
-/// A checkpoint database opened by `openCheckpointStore`. Every method runs off the JS thread.
+/// A checkpoint database opened by `openCheckpointStore`. SQLite runs on the store's own thread;
+/// every method returns at once with a promise.
 #[napi]
 pub struct NativeCheckpointStore {
-    store: Store,
-}
-
-impl From<CheckpointStore> for NativeCheckpointStore {
-    fn from(store: CheckpointStore) -> Self {
-        NativeCheckpointStore { store: Arc::new(store) }
-    }
+    worker: StoreWorker<Reply>,
+    completer: Completer,
 }
 
 /// Opens (creating if needed) a checkpoint database; `":memory:"` opens a private in-memory one.
-#[napi(ts_return_type = "Promise<NativeCheckpointStore>")]
+/// Opening happens on the store's thread: `ready()` and every call report an open failure.
+#[napi]
 pub fn open_checkpoint_store(
+    env: Env,
     path: String,
     options: Option<CheckpointStoreOptions>,
-) -> napi::Result<AsyncTask<Job<(String, OpenOptions), CheckpointStore, NativeCheckpointStore>>> {
+) -> napi::Result<NativeCheckpointStore> {
     let mut open = OpenOptions::default();
     if let Some(options) = options {
         open.synchronous = match options.synchronous.as_deref() {
@@ -111,142 +106,212 @@ pub fn open_checkpoint_store(
             open.busy_timeout = Duration::from_millis(u64::from(ms));
         }
     }
-    Ok(AsyncTask::new(Job::new((path, open), |(path, open)| CheckpointStore::open(path, *open))))
+    Ok(NativeCheckpointStore {
+        worker: StoreWorker::open(path, open).map_err(to_napi_error)?,
+        completer: Completer::new(&env)?,
+    })
+}
+
+/// Errors thrown synchronously carry the same `"<CODE>: <message>"` form as rejections.
+fn to_napi_error(err: Error) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, err.to_string())
+}
+
+/// Values are copied here, on the JS thread, so that the store's thread never touches JS memory.
+fn owned(values: Vec<Uint8ArraySlice>) -> Vec<Vec<u8>> {
+    values.iter().map(|v| v.to_vec()).collect()
 }
 
 impl NativeCheckpointStore {
-    fn task<I: Send, O: Send + 'static, J: ToNapiValue + TypeName + From<O>>(
-        &self,
-        input: I,
-        work: fn(&(Store, I)) -> fast_langgraph_core::Result<O>,
-    ) -> StoreTask<I, O, J> {
-        AsyncTask::new(Job::new((self.store.clone(), input), work))
+    fn read<'env, T>(&self, env: &'env Env, job: ReadJob<Reply>) -> napi::Result<PromiseRaw<'env, T>> {
+        let (promise, done) = self.completer.start(env)?;
+        self.worker.read(job, done);
+        Ok(promise)
     }
+
+    fn write<'env, T>(&self, env: &'env Env, job: WriteJob<'static, Reply>) -> napi::Result<PromiseRaw<'env, T>> {
+        let (promise, done) = self.completer.start(env)?;
+        self.worker.write(job, done);
+        Ok(promise)
+    }
+}
+
+fn bytes(encoded: Vec<u8>) -> Reply {
+    Reply::Bytes(encoded)
 }
 
 #[napi]
 impl NativeCheckpointStore {
+    /// Resolves once the database is open and migrated; rejects with the reason it could not be.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn ready<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        self.read(env, Box::new(|_| Ok(Reply::Undefined)))
+    }
+
     /// `header` is a JSON array (see `PutHeader`); `values` are `[checkpoint, metadata, ...blobs]`.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn put(&self, header: String, values: Vec<Uint8Array>) -> StoreTask<(String, Vec<Uint8Array>), (), ()> {
-        self.task((header, values), |(store, (header, values))| {
-            let h: PutHeader = parse_header(header, values.len(), |h: &PutHeader| 2 + h.7.len())?;
-            store.put(&PutCheckpoint {
-                thread_id: &h.0,
-                checkpoint_ns: &h.1,
-                checkpoint_id: &h.2,
-                parent_checkpoint_id: h.3.as_deref(),
-                checkpoint: ValueRef { kind: &h.4, data: &values[0] },
-                metadata: ValueRef { kind: &h.5, data: &values[1] },
-                channel_versions: &h.6,
-                blobs: h
-                    .7
-                    .iter()
-                    .zip(&values[2..])
-                    .map(|((channel, version, kind), data)| ChannelBlob {
-                        channel,
-                        version,
-                        value: ValueRef { kind, data },
-                    })
-                    .collect(),
-            })
-        })
+    pub fn put<'env>(
+        &self,
+        env: &'env Env,
+        header: String,
+        values: Vec<Uint8ArraySlice>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let values = owned(values);
+        self.write(
+            env,
+            Box::new(move |w| {
+                let h: PutHeader = parse_header(&header, values.len(), |h: &PutHeader| 2 + h.7.len())?;
+                w.put(&PutCheckpoint {
+                    thread_id: &h.0,
+                    checkpoint_ns: &h.1,
+                    checkpoint_id: &h.2,
+                    parent_checkpoint_id: h.3.as_deref(),
+                    checkpoint: ValueRef { kind: &h.4, data: &values[0] },
+                    metadata: ValueRef { kind: &h.5, data: &values[1] },
+                    channel_versions: &h.6,
+                    blobs: h
+                        .7
+                        .iter()
+                        .zip(&values[2..])
+                        .map(|((channel, version, kind), data)| ChannelBlob {
+                            channel,
+                            version,
+                            value: ValueRef { kind, data },
+                        })
+                        .collect(),
+                })?;
+                Ok(Reply::Undefined)
+            }),
+        )
     }
 
     /// `header` is a JSON array (see `PutWritesHeader`); `values` holds one value per write.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn put_writes(&self, header: String, values: Vec<Uint8Array>) -> StoreTask<(String, Vec<Uint8Array>), (), ()> {
-        self.task((header, values), |(store, (header, values))| {
-            let h: PutWritesHeader = parse_header(header, values.len(), |h: &PutWritesHeader| h.5.len())?;
-            store.put_writes(&PutWrites {
-                thread_id: &h.0,
-                checkpoint_ns: &h.1,
-                checkpoint_id: &h.2,
-                task_id: &h.3,
-                task_path: &h.4,
-                writes: h
-                    .5
-                    .iter()
-                    .zip(values)
-                    .map(|((idx, channel, kind), data)| Write { idx: *idx, channel, value: ValueRef { kind, data } })
-                    .collect(),
-            })
-        })
+    pub fn put_writes<'env>(
+        &self,
+        env: &'env Env,
+        header: String,
+        values: Vec<Uint8ArraySlice>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        let values = owned(values);
+        self.write(
+            env,
+            Box::new(move |w| {
+                let h: PutWritesHeader = parse_header(&header, values.len(), |h: &PutWritesHeader| h.5.len())?;
+                w.put_writes(&PutWrites {
+                    thread_id: &h.0,
+                    checkpoint_ns: &h.1,
+                    checkpoint_id: &h.2,
+                    task_id: &h.3,
+                    task_path: &h.4,
+                    writes: h
+                        .5
+                        .iter()
+                        .zip(&values)
+                        .map(|((idx, channel, kind), data)| Write {
+                            idx: *idx,
+                            channel,
+                            value: ValueRef { kind, data },
+                        })
+                        .collect(),
+                })?;
+                Ok(Reply::Undefined)
+            }),
+        )
     }
 
     /// Resolves to an encoded page of zero or one tuple.
     #[napi(ts_return_type = "Promise<Buffer>")]
-    pub fn get_tuple(
+    pub fn get_tuple<'env>(
         &self,
+        env: &'env Env,
         thread_id: String,
         checkpoint_ns: String,
         checkpoint_id: Option<String>,
-    ) -> StoreTask<(String, String, Option<String>), Vec<u8>, Buffer> {
-        self.task((thread_id, checkpoint_ns, checkpoint_id), |(store, (thread, ns, id))| {
-            let tuple = store.get_tuple(thread, ns, id.as_deref())?;
-            Ok(encode(|out| out.page_of(tuple.as_ref())))
-        })
+    ) -> napi::Result<PromiseRaw<'env, Buffer>> {
+        self.read(
+            env,
+            Box::new(move |store: &CheckpointStore| {
+                let tuple = store.get_tuple(&thread_id, &checkpoint_ns, checkpoint_id.as_deref())?;
+                Ok(bytes(encode(|out| out.page_of(tuple.as_ref()))))
+            }),
+        )
     }
 
     /// Resolves to one encoded list page.
     #[napi(ts_return_type = "Promise<Buffer>")]
-    pub fn list(&self, query: ListInput) -> StoreTask<ListInput, Vec<u8>, Buffer> {
-        self.task(query, |(store, q)| {
-            let page = store.list(&ListQuery {
-                thread_id: q.thread_id.clone(),
-                checkpoint_ns: q.checkpoint_ns.clone(),
-                checkpoint_id: q.checkpoint_id.clone(),
-                before: q.before.clone(),
-                filter: q.filter.clone(),
-                page_size: q.page_size as usize,
-                cursor: q.cursor.as_ref().map(|c| ListCursor {
-                    checkpoint_id: c.checkpoint_id.clone(),
-                    thread_id: c.thread_id.clone(),
-                    checkpoint_ns: c.checkpoint_ns.clone(),
-                }),
-            })?;
-            Ok(encode(|out| out.page(&page)))
-        })
+    pub fn list<'env>(&self, env: &'env Env, query: ListInput) -> napi::Result<PromiseRaw<'env, Buffer>> {
+        let query = ListQuery {
+            thread_id: query.thread_id,
+            checkpoint_ns: query.checkpoint_ns,
+            checkpoint_id: query.checkpoint_id,
+            before: query.before,
+            filter: query.filter,
+            page_size: query.page_size as usize,
+            cursor: query.cursor.map(|c| ListCursor {
+                checkpoint_id: c.checkpoint_id,
+                thread_id: c.thread_id,
+                checkpoint_ns: c.checkpoint_ns,
+            }),
+        };
+        self.read(
+            env,
+            Box::new(move |store| {
+                let page = store.list(&query)?;
+                Ok(bytes(encode(|out| out.page(&page))))
+            }),
+        )
     }
 
     /// Resolves to the encoded writes to one channel of one checkpoint.
     #[napi(ts_return_type = "Promise<Buffer>")]
-    pub fn channel_writes(
+    pub fn channel_writes<'env>(
         &self,
+        env: &'env Env,
         thread_id: String,
         checkpoint_ns: String,
         checkpoint_id: String,
         channel: String,
-    ) -> StoreTask<[String; 4], Vec<u8>, Buffer> {
-        self.task([thread_id, checkpoint_ns, checkpoint_id, channel], |(store, [thread, ns, id, channel])| {
-            let writes = store.channel_writes(thread, ns, id, channel)?;
-            Ok(encode(|out| out.writes(&writes)))
-        })
+    ) -> napi::Result<PromiseRaw<'env, Buffer>> {
+        self.read(
+            env,
+            Box::new(move |store| {
+                let writes = store.channel_writes(&thread_id, &checkpoint_ns, &checkpoint_id, &channel)?;
+                Ok(bytes(encode(|out| out.writes(&writes))))
+            }),
+        )
     }
 
     /// Resolves to the encoded delta-channel histories, one per requested channel, in order.
     #[napi(ts_return_type = "Promise<Buffer>")]
-    pub fn delta_channel_history(
+    pub fn delta_channel_history<'env>(
         &self,
+        env: &'env Env,
         thread_id: String,
         checkpoint_ns: String,
         checkpoint_id: Option<String>,
         channels: Vec<String>,
-    ) -> StoreTask<(String, String, Option<String>, Vec<String>), Vec<u8>, Buffer> {
-        self.task((thread_id, checkpoint_ns, checkpoint_id, channels), |(store, (thread, ns, id, channels))| {
-            let histories = store.delta_channel_history(thread, ns, id.as_deref(), channels)?;
-            Ok(encode(|out| out.histories(&histories)))
-        })
+    ) -> napi::Result<PromiseRaw<'env, Buffer>> {
+        self.read(
+            env,
+            Box::new(move |store| {
+                let histories =
+                    store.delta_channel_history(&thread_id, &checkpoint_ns, checkpoint_id.as_deref(), &channels)?;
+                Ok(bytes(encode(|out| out.histories(&histories))))
+            }),
+        )
     }
 
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn delete_thread(&self, thread_id: String) -> StoreTask<String, (), ()> {
-        self.task(thread_id, |(store, thread)| store.delete_thread(thread))
+    pub fn delete_thread<'env>(&self, env: &'env Env, thread_id: String) -> napi::Result<PromiseRaw<'env, ()>> {
+        self.write(env, Box::new(move |w| w.delete_thread(&thread_id).map(|()| Reply::Undefined)))
     }
 
-    /// Closes the database; later calls reject with `FLG_CLOSED`.
+    /// Closes the database once the calls already made are done; later calls reject with `FLG_CLOSED`.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn close(&self) -> StoreTask<(), (), ()> {
-        self.task((), |(store, ())| store.close())
+    pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let (promise, done) = self.completer.start(env)?;
+        self.worker.close(done);
+        Ok(promise)
     }
 }

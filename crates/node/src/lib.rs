@@ -1,7 +1,7 @@
 //! `@fast-langgraph/native`: the one N-API addon of fast-langgraph-js. It converts arguments,
-//! dispatches to `fast-langgraph-core` on the libuv thread pool and encodes results; no logic
-//! of its own lives here.
+//! hands the work to `fast-langgraph-core` (which runs it on the store's own thread) and encodes
+//! results; no logic of its own lives here.
 
 mod checkpoint;
-mod job;
+mod completion;
 mod wire;

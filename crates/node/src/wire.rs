@@ -24,7 +24,6 @@ pub fn encode(write: impl FnOnce(&mut Encoder)) -> Vec<u8> {
 }
 
 impl Encoder {
-
     fn u32(&mut self, n: u32) {
         self.buf.extend_from_slice(&n.to_le_bytes());
     }
@@ -123,4 +122,3 @@ impl Encoder {
         }
     }
 }
-

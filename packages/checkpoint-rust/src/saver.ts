@@ -56,29 +56,24 @@ const MAX_PAGE = 64;
 export class RustSqliteSaver extends BaseCheckpointSaver {
   readonly path: string;
 
-  #store: Promise<NativeCheckpointStore>;
-  /** The store once open, so calls skip a promise hop. */
-  #opened: NativeCheckpointStore | undefined;
+  #store: NativeCheckpointStore;
   #inflight = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
 
+  /** Throws `FLG_INVALID_ARGUMENT` for invalid options; open failures are reported by `setup()` and every call. */
   constructor(options: RustSqliteSaverOptions = {}) {
     super(options.serde);
     const path = options.path ?? MEMORY;
     this.path = path;
-    this.#store = (async () => {
-      try {
-        this.#opened = await openCheckpointStore(path, {
-          synchronous: options.synchronous,
-          busyTimeoutMs: options.busyTimeoutMs,
-        });
-        return this.#opened;
-      } catch (err) {
-        throw fromNativeError(err);
-      }
-    })();
-    // Reported by `setup()` and by every call; never an unhandled rejection.
-    this.#store.catch(() => undefined);
+    try {
+      // Returns at once: the file is opened on the store's own thread, ahead of any call.
+      this.#store = openCheckpointStore(path, {
+        synchronous: options.synchronous,
+        busyTimeoutMs: options.busyTimeoutMs,
+      });
+    } catch (err) {
+      throw fromNativeError(err);
+    }
   }
 
   /** Same argument as `SqliteSaver.fromConnString`: a file path or `":memory:"`. */
@@ -88,15 +83,15 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
 
   /** Resolves once the database is open and migrated; rejects with the open error otherwise. */
   setup(): Promise<void> {
-    return this.#track(() => this.#native(async () => undefined));
+    return this.#track(() => this.#native((s) => s.ready()));
   }
 
   /** Waits for calls already made, then closes the database. Later calls reject with `FLG_CLOSED`. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      // Serialization happens before a call reaches the store, so wait for whole operations.
       await Promise.allSettled([...this.#inflight]);
-      const store = await this.#store.catch(() => undefined);
-      await store?.close();
+      await this.#native((s) => s.close());
     })();
     return this.#closing;
   }
@@ -272,8 +267,9 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   #native<T>(op: (store: NativeCheckpointStore) => Promise<T>): Promise<T> {
     let pending: Promise<T>;
     try {
-      pending = this.#opened ? op(this.#opened) : this.#store.then(op);
+      pending = op(this.#store);
     } catch (err) {
+      // Arguments the addon could not convert.
       pending = Promise.reject(err);
     }
     return pending.catch((err: unknown) => {

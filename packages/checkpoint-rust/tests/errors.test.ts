@@ -172,13 +172,18 @@ describe("files that cannot be opened", { timeout: 10_000 }, () => {
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
-  it("rejects an invalid synchronous option with FLG_INVALID_ARGUMENT", async () => {
+  it("refuses an invalid synchronous option in the constructor, with FLG_INVALID_ARGUMENT", () => {
     const path = dbPath();
-    const saver = new RustSqliteSaver({ path, synchronous: "OFF" as "FULL" });
-    const error = await rejection(saver.setup(), "FLG_INVALID_ARGUMENT");
-    expect(error.message).toMatch(/synchronous/);
-    await rejection(saver.list({}).next(), "FLG_INVALID_ARGUMENT");
-    await saver.close();
+    let error: unknown;
+    try {
+      new RustSqliteSaver({ path, synchronous: "OFF" as "FULL" });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(FastLangGraphError);
+    expect((error as FastLangGraphError).code).toBe("FLG_INVALID_ARGUMENT");
+    expect((error as FastLangGraphError).message).toMatch(/synchronous/);
+    expect(existsSync(path)).toBe(false);
   });
 });
 

@@ -114,3 +114,31 @@ process.stdout.write(JSON.stringify(result));
     expect(await graph.invoke({ value: 1 }, config)).toEqual({ value: 20, trail: ["add", "times", "add", "times"] });
   });
 });
+
+describe("process lifetime", () => {
+  it("stays alive until unawaited writes are stored, and exits on its own with the saver left open", async () => {
+    const path = join(dir, "unawaited.db");
+    const script = writeScript(
+      "unawaited.mjs",
+      `
+const [path] = process.argv.slice(2);
+const saver = new RustSqliteSaver({ path });
+const checkpoint = { v: 4, id: "checkpoint-1", ts: new Date().toISOString(), channel_values: {}, channel_versions: {}, versions_seen: {} };
+const config = { configurable: { thread_id: "t", checkpoint_ns: "" } };
+// Nothing is awaited and nothing is closed: pending calls alone must keep the process alive.
+saver.put(config, checkpoint, { source: "input", step: -1, parents: {} }, {});
+const written = { configurable: { ...config.configurable, checkpoint_id: checkpoint.id } };
+for (let i = 0; i < 100; i++) saver.putWrites(written, [["channel", i]], "task-" + i);
+`,
+    );
+    await child(script, path);
+
+    const saver = new RustSqliteSaver({ path });
+    open.push(saver);
+    const tuple = await saver.getTuple({ configurable: { thread_id: "t" } });
+    expect(tuple?.pendingWrites).toHaveLength(100);
+    expect(new Set(tuple?.pendingWrites?.map(([, , value]) => value))).toEqual(
+      new Set(Array.from({ length: 100 }, (_, i) => i)),
+    );
+  });
+});

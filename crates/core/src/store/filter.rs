@@ -28,9 +28,7 @@ impl MetadataFilter {
             return false;
         }
         match serde_json::from_slice::<Value>(metadata) {
-            Ok(Value::Object(actual)) => {
-                self.expected.iter().all(|(key, value)| actual.get(key) == Some(value))
-            }
+            Ok(Value::Object(actual)) => self.expected.iter().all(|(key, value)| actual.get(key) == Some(value)),
             _ => false,
         }
     }

@@ -4,6 +4,7 @@
 mod filter;
 mod read;
 mod schema;
+mod worker;
 mod write;
 
 use std::sync::{Mutex, PoisonError};
@@ -15,6 +16,8 @@ use rusqlite::{Connection, OpenFlags};
 use crate::error::{Error, ErrorCode, Result};
 
 pub use schema::SCHEMA_VERSION;
+pub use worker::{Done, ReadJob, StoreWorker};
+pub use write::{WriteJob, Writer};
 
 /// A value as the JS serializer produced it: its type tag (`json`, `bytes`, `empty`, ...) and bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +164,7 @@ impl Default for OpenOptions {
 pub const MEMORY: &str = ":memory:";
 
 /// A checkpoint database. Every method may be called from any thread; calls are serialized on
-/// the one connection, each in its own transaction.
+/// the one connection, each in its own transaction. `StoreWorker` gives it a thread of its own.
 pub struct CheckpointStore {
     conn: Mutex<Option<Connection>>,
 }
@@ -172,9 +175,8 @@ impl CheckpointStore {
         let mut conn = if path == MEMORY {
             Connection::open_in_memory()?
         } else {
-            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let flags =
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
             Connection::open_with_flags(path, flags).map_err(|e| with_path(e.into(), path))?
         };
         configure(&conn, options).map_err(|e| with_path(e, path))?;

@@ -5,8 +5,7 @@ use serde_json::{Map, Value};
 
 use super::filter::MetadataFilter;
 use super::{
-    ChannelHistory, CheckpointStore, CheckpointTuple, ListCursor, ListPage, ListQuery, PendingWrite,
-    TypedValue,
+    ChannelHistory, CheckpointStore, CheckpointTuple, ListCursor, ListPage, ListQuery, PendingWrite, TypedValue,
 };
 use crate::error::{Error, ErrorCode, Result};
 

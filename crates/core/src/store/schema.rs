@@ -55,10 +55,8 @@ CREATE TABLE IF NOT EXISTS flg_checkpoint_writes (
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch("CREATE TABLE IF NOT EXISTS flg_schema_version (version INTEGER NOT NULL)")?;
-    let current: Option<i64> = tx
-        .query_row("SELECT max(version) FROM flg_schema_version", [], |row| row.get(0))
-        .optional()?
-        .flatten();
+    let current: Option<i64> =
+        tx.query_row("SELECT max(version) FROM flg_schema_version", [], |row| row.get(0)).optional()?.flatten();
     match current {
         None => {
             tx.execute_batch(SCHEMA_V1)?;

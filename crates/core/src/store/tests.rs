@@ -16,31 +16,38 @@ fn blob<'a>(channel: &'a str, version: &'a str, value: &'a str) -> ChannelBlob<'
 fn put(store: &CheckpointStore, thread: &str, id: &str, parent: Option<&str>, versions: &str, blobs: Vec<ChannelBlob>) {
     let checkpoint = format!(r#"{{"id":"{id}"}}"#);
     let metadata = format!(r#"{{"step":{},"source":"loop"}}"#, id.len());
-    store
-        .put(&PutCheckpoint {
-            thread_id: thread,
-            checkpoint_ns: "",
-            checkpoint_id: id,
-            parent_checkpoint_id: parent,
-            checkpoint: json_ref(&checkpoint),
-            metadata: json_ref(&metadata),
-            channel_versions: versions,
-            blobs,
-        })
-        .unwrap();
+    let put = PutCheckpoint {
+        thread_id: thread,
+        checkpoint_ns: "",
+        checkpoint_id: id,
+        parent_checkpoint_id: parent,
+        checkpoint: json_ref(&checkpoint),
+        metadata: json_ref(&metadata),
+        channel_versions: versions,
+        blobs,
+    };
+    store.write(|w| w.put(&put)).unwrap();
+}
+
+fn writes<'a>(
+    thread: &'a str,
+    id: &'a str,
+    task: &'a str,
+    path: &'a str,
+    ws: &'a [(i64, &str, &str)],
+) -> PutWrites<'a> {
+    PutWrites {
+        thread_id: thread,
+        checkpoint_ns: "",
+        checkpoint_id: id,
+        task_id: task,
+        task_path: path,
+        writes: ws.iter().map(|(idx, ch, v)| Write { idx: *idx, channel: ch, value: json_ref(v) }).collect(),
+    }
 }
 
 fn put_writes(store: &CheckpointStore, thread: &str, id: &str, task: &str, path: &str, ws: &[(i64, &str, &str)]) {
-    store
-        .put_writes(&PutWrites {
-            thread_id: thread,
-            checkpoint_ns: "",
-            checkpoint_id: id,
-            task_id: task,
-            task_path: path,
-            writes: ws.iter().map(|(idx, ch, v)| Write { idx: *idx, channel: ch, value: json_ref(v) }).collect(),
-        })
-        .unwrap();
+    store.write(|w| w.put_writes(&writes(thread, id, task, path, ws))).unwrap();
 }
 
 fn memory() -> CheckpointStore {
@@ -48,10 +55,7 @@ fn memory() -> CheckpointStore {
 }
 
 fn values(t: &CheckpointTuple) -> Vec<(String, String)> {
-    t.channel_values
-        .iter()
-        .map(|(k, v)| (k.clone(), String::from_utf8(v.data.clone()).unwrap()))
-        .collect()
+    t.channel_values.iter().map(|(k, v)| (k.clone(), String::from_utf8(v.data.clone()).unwrap())).collect()
 }
 
 #[test]
@@ -66,9 +70,8 @@ fn channel_values_are_rebuilt_from_versions_and_stored_once() {
     assert_eq!(values(&latest), vec![("doc".into(), "\"big\"".into()), ("n".into(), "2".into())]);
     let first = store.get_tuple("t", "", Some("1")).unwrap().unwrap();
     assert_eq!(values(&first), vec![("doc".into(), "\"big\"".into()), ("n".into(), "1".into())]);
-    let blobs: i64 = store
-        .with_conn(|c| Ok(c.query_row("SELECT count(*) FROM flg_checkpoint_blobs", [], |r| r.get(0))?))
-        .unwrap();
+    let blobs: i64 =
+        store.with_conn(|c| Ok(c.query_row("SELECT count(*) FROM flg_checkpoint_blobs", [], |r| r.get(0))?)).unwrap();
     assert_eq!(blobs, 3);
 }
 
@@ -128,14 +131,16 @@ fn list_pages_filters_and_before() {
     }
     assert_eq!(seen, ["b/004", "a/004", "b/003", "a/003", "b/002", "a/002", "b/001", "a/001", "b/000", "a/000"]);
 
-    let before = ListQuery { thread_id: Some("a".into()), before: Some("002".into()), page_size: 10, ..Default::default() };
+    let before =
+        ListQuery { thread_id: Some("a".into()), before: Some("002".into()), page_size: 10, ..Default::default() };
     let ids: Vec<String> = store.list(&before).unwrap().tuples.into_iter().map(|t| t.checkpoint_id).collect();
     assert_eq!(ids, ["001", "000"]);
 
     // Every id here has length 3, so the metadata is {"step":3,...}.
     let hit = ListQuery { filter: Some(r#"{"step":3}"#.into()), page_size: 100, ..Default::default() };
     assert_eq!(store.list(&hit).unwrap().tuples.len(), 10);
-    let miss = ListQuery { filter: Some(r#"{"step":3,"source":"input"}"#.into()), page_size: 100, ..Default::default() };
+    let miss =
+        ListQuery { filter: Some(r#"{"step":3,"source":"input"}"#.into()), page_size: 100, ..Default::default() };
     assert!(store.list(&miss).unwrap().tuples.is_empty());
 }
 
@@ -146,7 +151,7 @@ fn delete_thread_removes_everything_of_that_thread_only() {
         put(&store, thread, "1", None, r#"{"x":"1"}"#, vec![blob("x", "1", "1")]);
         put_writes(&store, thread, "1", "task", "", &[(0, "x", "2")]);
     }
-    store.delete_thread("a").unwrap();
+    store.write(|w| w.delete_thread("a")).unwrap();
     assert!(store.get_tuple("a", "", None).unwrap().is_none());
     let b = store.get_tuple("b", "", None).unwrap().unwrap();
     assert_eq!(b.channel_values.len(), 1);
@@ -203,7 +208,8 @@ fn file_survives_reopen_and_errors_have_codes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cp.db");
     let path = path.to_str().unwrap();
-    let store = CheckpointStore::open(path, OpenOptions { synchronous: Synchronous::Full, ..Default::default() }).unwrap();
+    let store =
+        CheckpointStore::open(path, OpenOptions { synchronous: Synchronous::Full, ..Default::default() }).unwrap();
     put(&store, "t", "1", None, r#"{"x":"1"}"#, vec![blob("x", "1", "42")]);
     store.close().unwrap();
     store.close().unwrap();
@@ -234,4 +240,93 @@ fn newer_schema_is_refused() {
     drop(conn);
     let err = CheckpointStore::open(path, OpenOptions::default()).err().unwrap();
     assert_eq!(err.code, ErrorCode::SchemaVersion);
+}
+
+#[test]
+fn a_group_commit_rolls_back_only_the_write_that_failed() {
+    let store = memory();
+    let ok = [(0, "x", "1")];
+    let jobs: Vec<WriteJob<'_, ()>> = vec![
+        Box::new(|w| w.put_writes(&writes("t", "1", "a", "", &ok))),
+        Box::new(|w| {
+            w.put_writes(&writes("t", "1", "b", "", &ok))?;
+            Err(Error::new(ErrorCode::InvalidArgument, "refused"))
+        }),
+        Box::new(|w| {
+            w.put_writes(&writes("t", "1", "c", "", &ok))?;
+            panic!("boom")
+        }),
+        Box::new(|w| w.put_writes(&writes("t", "1", "d", "", &ok))),
+    ];
+    let codes: Vec<Option<ErrorCode>> = store.write_group(jobs).into_iter().map(|r| r.err().map(|e| e.code)).collect();
+    assert_eq!(codes, [None, Some(ErrorCode::InvalidArgument), Some(ErrorCode::Internal), None]);
+    let tasks: Vec<String> = store
+        .with_conn(|c| {
+            let mut stmt = c.prepare("SELECT task_id FROM flg_checkpoint_writes ORDER BY task_id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    assert_eq!(tasks, ["a", "d"]);
+}
+
+/// Sends each outcome of a worker call, tagged, to one channel.
+fn reply<T: Send + 'static>(tx: &std::sync::mpsc::Sender<(&'static str, Result<T>)>, tag: &'static str) -> Done<T> {
+    let tx = tx.clone();
+    Box::new(move |r| tx.send((tag, r)).unwrap())
+}
+
+#[test]
+fn the_worker_runs_calls_in_order_and_refuses_them_after_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db").to_string_lossy().into_owned();
+    let worker = StoreWorker::<Option<usize>>::open(path, OpenOptions::default()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    worker.write(
+        Box::new(|w| {
+            w.put(&PutCheckpoint {
+                thread_id: "t",
+                checkpoint_ns: "",
+                checkpoint_id: "1",
+                parent_checkpoint_id: None,
+                checkpoint: json_ref("{}"),
+                metadata: json_ref("{}"),
+                channel_versions: "{}",
+                blobs: vec![],
+            })
+            .map(|()| None)
+        }),
+        reply(&tx, "write"),
+    );
+    for i in 0..100 {
+        let task = format!("{i}");
+        worker.write(
+            Box::new(move |w| w.put_writes(&writes("t", "1", &task, "", &[(0, "x", "1")])).map(|()| None)),
+            reply(&tx, "write"),
+        );
+    }
+    // Issued after the writes without waiting for them, so it must see all of them.
+    worker.read(Box::new(|s| Ok(s.get_tuple("t", "", Some("1"))?.map(|t| t.pending_writes.len()))), reply(&tx, "read"));
+    worker.close(reply(&tx, "close"));
+    worker.read(Box::new(|_| Ok(None)), reply(&tx, "late"));
+    let outcomes: Vec<_> = rx.iter().take(104).map(|(tag, r)| (tag, r.map_err(|e| e.code))).collect();
+    // The late call is refused at once, on the caller's thread; the others answer in order.
+    assert!(outcomes.contains(&("late", Err(ErrorCode::Closed))));
+    let ordered: Vec<_> = outcomes.into_iter().filter(|(tag, _)| *tag != "late").collect();
+    assert!(ordered[..101].iter().all(|o| *o == ("write", Ok(None))));
+    assert_eq!(ordered[101..], [("read", Ok(Some(100))), ("close", Ok(None))]);
+}
+
+#[test]
+fn a_worker_that_cannot_open_reports_it_on_every_call() {
+    let worker = StoreWorker::<Option<usize>>::open("/nonexistent-dir/x.db".into(), OpenOptions::default()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    worker.read(Box::new(|_| Ok(Some(1))), reply(&tx, "read"));
+    worker.write(Box::new(|_| Ok(Some(1))), reply(&tx, "write"));
+    worker.close(reply(&tx, "close"));
+    let outcomes: Vec<_> = rx.iter().take(3).map(|(tag, r)| (tag, r.map_err(|e| e.code))).collect();
+    assert_eq!(
+        outcomes,
+        [("read", Err(ErrorCode::CannotOpen)), ("write", Err(ErrorCode::CannotOpen)), ("close", Ok(None))]
+    );
 }
