@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -18,7 +19,9 @@ const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const savers = pathToFileURL(join(packageDir, "src/index.ts")).href;
 // `node_modules/.bin/tsx` is a pnpm shell shim, so `node` loads tsx's ESM loader directly instead.
-const tsxLoader = pathToFileURL(createRequire(join(packageDir, "package.json")).resolve("tsx")).href;
+const requireHere = createRequire(join(packageDir, "package.json"));
+const tsxLoader = pathToFileURL(requireHere.resolve("tsx")).href;
+const tsxApi = requireHere.resolve("tsx/esm/api");
 
 const dir = mkdtempSync(join(tmpdir(), "flg-second-process-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -115,7 +118,7 @@ process.stdout.write(JSON.stringify(result));
   });
 });
 
-describe("process lifetime", () => {
+describe("process and worker-thread lifetime", () => {
   it("stays alive until unawaited writes are stored, and exits on its own with the saver left open", async () => {
     const path = join(dir, "unawaited.db");
     const script = writeScript(
@@ -140,5 +143,42 @@ for (let i = 0; i < 100; i++) saver.putWrites(written, [["channel", i]], "task-"
     expect(new Set(tuple?.pendingWrites?.map(([, , value]) => value))).toEqual(
       new Set(Array.from({ length: 100 }, (_, i) => i)),
     );
+  });
+
+  it("survives a worker thread terminated with writes in flight, and keeps what was committed", async () => {
+    const path = join(dir, "terminated.db");
+    // The worker writes without awaiting until it is terminated mid-flight.
+    const worker = new Worker(
+      `
+const { parentPort, workerData } = require("node:worker_threads");
+require(workerData.tsxApi).register();
+import(workerData.savers).then(async ({ RustSqliteSaver }) => {
+  const saver = new RustSqliteSaver({ path: workerData.path });
+  const config = { configurable: { thread_id: "t", checkpoint_ns: "" } };
+  const checkpoint = { v: 4, id: "c1", ts: "", channel_values: {}, channel_versions: {}, versions_seen: {} };
+  await saver.put(config, checkpoint, { source: "input", step: -1, parents: {} }, {});
+  const written = { configurable: { ...config.configurable, checkpoint_id: "c1" } };
+  await saver.putWrites(written, [["channel", "first"]], "task-first");
+  parentPort.postMessage("stored");
+  for (let i = 0; ; i++) {
+    saver.putWrites(written, [["channel", "x".repeat(1000)]], "task-" + i);
+    if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+});
+`,
+      { eval: true, workerData: { path, savers, tsxApi } },
+    );
+    await new Promise((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await worker.terminate();
+
+    const saver = new RustSqliteSaver({ path });
+    open.push(saver);
+    const tuple = await saver.getTuple({ configurable: { thread_id: "t" } });
+    expect(tuple?.pendingWrites?.find(([task]) => task === "task-first")?.[2]).toBe("first");
+    expect(tuple?.pendingWrites?.length).toBeGreaterThan(1);
   });
 });
