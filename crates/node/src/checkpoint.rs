@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use fast_langgraph_core::store::{
     ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites, ReadJob, StoreWorker,
-    Synchronous, ValueRef, Write, WriteJob,
+    Synchronous, ValueRef, Write, WriteJob, Writer,
 };
 use fast_langgraph_core::{Error, ErrorCode, Result};
 use napi::bindgen_prelude::{Buffer, PromiseRaw, Uint8ArraySlice};
@@ -117,11 +117,6 @@ fn to_napi_error(err: Error) -> napi::Error {
     napi::Error::new(Status::GenericFailure, err.to_string())
 }
 
-/// Values are copied here, on the JS thread, so that the store's thread never touches JS memory.
-fn owned(values: Vec<Uint8ArraySlice>) -> Vec<Vec<u8>> {
-    values.iter().map(|v| v.to_vec()).collect()
-}
-
 impl NativeCheckpointStore {
     fn read<'env, T>(&self, env: &'env Env, job: ReadJob<Reply>) -> napi::Result<PromiseRaw<'env, T>> {
         let (promise, done) = self.completer.start(env)?;
@@ -133,6 +128,19 @@ impl NativeCheckpointStore {
         let (promise, done) = self.completer.start(env)?;
         self.worker.write(job, done);
         Ok(promise)
+    }
+
+    /// A write described by a JSON header, with its values beside it. The values are copied here,
+    /// on the JS thread, so that the store's thread never touches JS memory.
+    fn write_values<'env, T>(
+        &self,
+        env: &'env Env,
+        header: String,
+        values: Vec<Uint8ArraySlice>,
+        run: fn(&Writer, &str, &[Vec<u8>]) -> Result<()>,
+    ) -> napi::Result<PromiseRaw<'env, T>> {
+        let values: Vec<Vec<u8>> = values.iter().map(|v| v.to_vec()).collect();
+        self.write(env, Box::new(move |w| run(w, &header, &values).map(|()| Reply::Undefined)))
     }
 }
 
@@ -156,33 +164,28 @@ impl NativeCheckpointStore {
         header: String,
         values: Vec<Uint8ArraySlice>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let values = owned(values);
-        self.write(
-            env,
-            Box::new(move |w| {
-                let h: PutHeader = parse_header(&header, values.len(), |h: &PutHeader| 2 + h.7.len())?;
-                w.put(&PutCheckpoint {
-                    thread_id: &h.0,
-                    checkpoint_ns: &h.1,
-                    checkpoint_id: &h.2,
-                    parent_checkpoint_id: h.3.as_deref(),
-                    checkpoint: ValueRef { kind: &h.4, data: &values[0] },
-                    metadata: ValueRef { kind: &h.5, data: &values[1] },
-                    channel_versions: &h.6,
-                    blobs: h
-                        .7
-                        .iter()
-                        .zip(&values[2..])
-                        .map(|((channel, version, kind), data)| ChannelBlob {
-                            channel,
-                            version,
-                            value: ValueRef { kind, data },
-                        })
-                        .collect(),
-                })?;
-                Ok(Reply::Undefined)
-            }),
-        )
+        self.write_values(env, header, values, |w, header, values| {
+            let h: PutHeader = parse_header(header, values.len(), |h: &PutHeader| 2 + h.7.len())?;
+            w.put(&PutCheckpoint {
+                thread_id: &h.0,
+                checkpoint_ns: &h.1,
+                checkpoint_id: &h.2,
+                parent_checkpoint_id: h.3.as_deref(),
+                checkpoint: ValueRef { kind: &h.4, data: &values[0] },
+                metadata: ValueRef { kind: &h.5, data: &values[1] },
+                channel_versions: &h.6,
+                blobs: h
+                    .7
+                    .iter()
+                    .zip(&values[2..])
+                    .map(|((channel, version, kind), data)| ChannelBlob {
+                        channel,
+                        version,
+                        value: ValueRef { kind, data },
+                    })
+                    .collect(),
+            })
+        })
     }
 
     /// `header` is a JSON array (see `PutWritesHeader`); `values` holds one value per write.
@@ -193,31 +196,22 @@ impl NativeCheckpointStore {
         header: String,
         values: Vec<Uint8ArraySlice>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let values = owned(values);
-        self.write(
-            env,
-            Box::new(move |w| {
-                let h: PutWritesHeader = parse_header(&header, values.len(), |h: &PutWritesHeader| h.5.len())?;
-                w.put_writes(&PutWrites {
-                    thread_id: &h.0,
-                    checkpoint_ns: &h.1,
-                    checkpoint_id: &h.2,
-                    task_id: &h.3,
-                    task_path: &h.4,
-                    writes: h
-                        .5
-                        .iter()
-                        .zip(&values)
-                        .map(|((idx, channel, kind), data)| Write {
-                            idx: *idx,
-                            channel,
-                            value: ValueRef { kind, data },
-                        })
-                        .collect(),
-                })?;
-                Ok(Reply::Undefined)
-            }),
-        )
+        self.write_values(env, header, values, |w, header, values| {
+            let h: PutWritesHeader = parse_header(header, values.len(), |h: &PutWritesHeader| h.5.len())?;
+            w.put_writes(&PutWrites {
+                thread_id: &h.0,
+                checkpoint_ns: &h.1,
+                checkpoint_id: &h.2,
+                task_id: &h.3,
+                task_path: &h.4,
+                writes: h
+                    .5
+                    .iter()
+                    .zip(values)
+                    .map(|((idx, channel, kind), data)| Write { idx: *idx, channel, value: ValueRef { kind, data } })
+                    .collect(),
+            })
+        })
     }
 
     /// Resolves to an encoded page of zero or one tuple.
