@@ -6,7 +6,7 @@ import { JsonPlusSerializer, type SerializerProtocol } from "@langchain/langgrap
 const MAX_DEPTH = 64;
 const MAX_NODES = 10_000;
 
-function isStockSerializer(serde: SerializerProtocol): boolean {
+export function isStockSerializer(serde: SerializerProtocol): boolean {
   return serde.constructor === JsonPlusSerializer;
 }
 

@@ -18,6 +18,7 @@ import {
 import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph/native";
 
 import { FastLangGraphError, fromNativeError } from "./errors.js";
+import { MessageListEncoder } from "./message-list.js";
 import { parsePlainJson, stringifyPlainJson } from "./plain-json.js";
 import {
   WireReader,
@@ -59,6 +60,7 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   #store: NativeCheckpointStore;
   #inflight = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
+  #messages = new MessageListEncoder();
 
   /** Throws `FLG_INVALID_ARGUMENT` for invalid options; open failures are reported by `setup()` and every call. */
   constructor(options: RustSqliteSaverOptions = {}) {
@@ -277,10 +279,20 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
     });
   }
 
-  /** Serializes a value, without a promise when the plain-JSON fast path applies. */
+  /**
+   * Serializes a value, without a promise when the plain-JSON fast path applies; a list of messages
+   * serializes only the messages it has not seen unchanged before.
+   */
   #dump(value: unknown): TypedBytes | Promise<TypedBytes> {
     const plain = stringifyPlainJson(this.serde, value);
     if (plain) return ["json", plain];
+    const messages = this.#messages.encode(this.serde, value);
+    if (messages instanceof Uint8Array) return ["json", messages];
+    if (messages) return messages.then((data) => (data ? ["json", data] : this.#dumpWhole(value)));
+    return this.#dumpWhole(value);
+  }
+
+  #dumpWhole(value: unknown): Promise<TypedBytes> {
     return this.serde.dumpsTyped(value).then(([type, data]): TypedBytes => {
       // A serializer may hand back the caller's own array: copy it, as the write runs on another thread.
       if (data === value) return [type, new Uint8Array(data)];

@@ -2,7 +2,7 @@ import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, RemoveMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import {
   Annotation,
   Command,
@@ -343,5 +343,75 @@ describe("persistence across saver instances", () => {
       "third",
       "echo: third",
     ]);
+  });
+});
+
+describe("a growing conversation", () => {
+  // Each message is serialized once and then reused while it is unchanged; the history must still be
+  // exactly MemorySaver's through replacements by id, removals and a fork.
+  function build(checkpointer: BaseCheckpointSaver) {
+    return new StateGraph(MessagesAnnotation)
+      .addNode("agent", (s) => {
+        const n = s.messages.length;
+        if (n === 7 && !s.messages.some((m) => m.content === "rewritten")) {
+          // Replace one message by id and remove another.
+          const [first, second] = s.messages;
+          return {
+            messages: [
+              new AIMessage({ content: "rewritten", id: first.id }),
+              new RemoveMessage({ id: second.id! }),
+              new AIMessage({ content: `after edit ${n}`, id: `e-${n}` }),
+            ],
+          };
+        }
+        return {
+          messages: [
+            new AIMessage({
+              content: `step ${n}`,
+              id: `a-${n}`,
+              tool_calls: [{ id: `call-${n}`, name: "search", args: { q: n } }],
+            }),
+          ],
+        };
+      })
+      .addNode("tools", (s) => {
+        const call = (s.messages[s.messages.length - 1] as AIMessage).tool_calls![0];
+        return {
+          messages: [
+            new ToolMessage({ content: `result ${call.args.q}`, tool_call_id: call.id!, id: `t-${call.args.q}` }),
+          ],
+        };
+      })
+      .addEdge(START, "agent")
+      .addConditionalEdges("agent", (s) => {
+        const last = s.messages[s.messages.length - 1] as AIMessage;
+        if (s.messages.length >= 14) return END;
+        return last.tool_calls?.length ? "tools" : "agent";
+      })
+      .addEdge("tools", "agent")
+      .compile({ checkpointer });
+  }
+
+  async function run(checkpointer: BaseCheckpointSaver) {
+    const graph = build(checkpointer);
+    const config = thread("conversation");
+    await graph.invoke({ messages: [new HumanMessage({ content: "start", id: "h0" })] }, config);
+    const history = await collect(graph.getStateHistory(config));
+    // Fork from the middle and carry on.
+    const forkConfig = await graph.updateState(history[5].config, {
+      messages: [new HumanMessage({ content: "forked", id: "fork" })],
+    });
+    await graph.invoke(null, forkConfig);
+    return collect(graph.getStateHistory(config));
+  }
+
+  it("reads back exactly what MemorySaver reads back", async () => {
+    const rust = await run(fileSaver());
+    const memory = await run(new MemorySaver());
+    expect(rust.length).toBe(memory.length);
+    expect(JSON.stringify(historyShape(rust))).toBe(JSON.stringify(historyShape(memory)));
+    expect(historyShape(rust)).toStrictEqual(historyShape(memory));
+    const rewritten = rust.find((s) => (s.values.messages as BaseMessage[]).some((m) => m.content === "rewritten"));
+    expect(rewritten).toBeDefined();
   });
 });

@@ -1,0 +1,127 @@
+import { BaseMessage } from "@langchain/core/messages";
+import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
+
+import { isStockSerializer } from "./plain-json.js";
+
+/** What the stock serializer writes for the whole value when stringifying throws. */
+const UNSERIALIZABLE = JSON.stringify("[unable to serialize, circular reference is too complex to analyze]");
+/** Messages with more values than this are serialized whole every time. */
+const MAX_VALUES = 2_000;
+
+interface Encoded {
+  json: string;
+  /** `[container, keys, ...values of those keys, container, keys, ...]` for every object in the message. */
+  snapshot: unknown[];
+}
+
+/**
+ * `dumpsTyped` for an array of LangChain messages, one message at a time, byte for byte what the
+ * stock `JsonPlusSerializer` writes for the whole array. LangGraph's message reducers build a new
+ * list around the same message objects at every step, so keeping each message's JSON (per object)
+ * makes a growing conversation cost its new messages only.
+ *
+ * A kept JSON is reused only while the message still holds exactly the values it was made from:
+ * every key and value of the message and of every object and array inside it is recorded, and
+ * compared (with `===`, no serialization) before reuse. Any change, at any depth, re-serializes it.
+ */
+export class MessageListEncoder {
+  readonly #cache = new WeakMap<BaseMessage, Encoded>();
+
+  /** The JSON bytes of `value`, or `undefined` when it is not a list of messages this can encode. */
+  encode(serde: SerializerProtocol, value: unknown): Uint8Array | Promise<Uint8Array | undefined> | undefined {
+    if (!Array.isArray(value) || value.length === 0 || !isStockSerializer(serde)) return undefined;
+    if (Object.getPrototypeOf(value) !== Array.prototype) return undefined;
+    const parts: (string | Promise<Encoded | undefined>)[] = [];
+    let pending = false;
+    for (const item of value) {
+      if (!(item instanceof BaseMessage)) return undefined;
+      const kept = this.#cache.get(item);
+      if (kept && unchanged(kept.snapshot)) {
+        parts.push(kept.json);
+      } else {
+        parts.push(this.#encodeMessage(serde, item));
+        pending = true;
+      }
+    }
+    if (!pending) return join(parts as string[]);
+    return Promise.all(parts.map((part) => (typeof part === "string" ? part : part.then((e) => e?.json)))).then(
+      (jsons) => (jsons.every((json) => json !== undefined) ? join(jsons as string[]) : undefined),
+    );
+  }
+
+  async #encodeMessage(serde: SerializerProtocol, message: BaseMessage): Promise<Encoded | undefined> {
+    // Recorded before serializing, so a value that changes meanwhile is never trusted.
+    const snapshot = record(message);
+    const [type, data] = await serde.dumpsTyped(message);
+    const json = Buffer.from(data).toString("utf8");
+    // Whole-list serialization would not fail just for this message alone: do it the stock way.
+    if (type !== "json" || json === UNSERIALIZABLE) return undefined;
+    const encoded = { json, snapshot: snapshot ?? [] };
+    if (snapshot) this.#cache.set(message, encoded);
+    return encoded;
+  }
+}
+
+function join(jsons: string[]): Uint8Array {
+  return Buffer.from(`[${jsons.join(",")}]`);
+}
+
+/**
+ * Every object reachable from the message's own keys, with its keys and values; `undefined` when
+ * the message holds something other than plain objects, arrays and primitives (a class instance,
+ * its own list, ...) or is too large, so that it is never kept.
+ */
+function record(message: BaseMessage): unknown[] | undefined {
+  const out: unknown[] = [];
+  const seen = new Set<object>();
+  const visit = (container: object, root: boolean): boolean => {
+    if (seen.has(container)) return true;
+    seen.add(container);
+    if (!root) {
+      const proto: unknown = Object.getPrototypeOf(container);
+      if (Array.isArray(container) ? proto !== Array.prototype : proto !== Object.prototype && proto !== null) {
+        return false;
+      }
+    }
+    const keys = Object.keys(container);
+    out.push(container, keys);
+    const children: object[] = [];
+    for (const key of keys) {
+      const value = (container as Record<string, unknown>)[key];
+      out.push(value);
+      if (typeof value === "function") return false;
+      if (typeof value === "object" && value !== null) children.push(value);
+    }
+    // Each container's values stay together, as `unchanged` reads them.
+    return out.length <= MAX_VALUES && children.every((child) => visit(child, false));
+  };
+  // The class decides what `toJSON` writes: recorded too.
+  out.push(Object.getPrototypeOf(message));
+  return visit(message, true) ? out : undefined;
+}
+
+function unchanged(snapshot: unknown[]): boolean {
+  const message = snapshot[1] as object;
+  if (Object.getPrototypeOf(message) !== snapshot[0]) return false;
+  let i = 1;
+  while (i < snapshot.length) {
+    const container = snapshot[i] as Record<string, unknown>;
+    const keys = snapshot[i + 1] as string[];
+    i += 2;
+    if (countKeys(container) !== keys.length) return false;
+    for (const key of keys) {
+      const value = snapshot[i++];
+      if (container[key] !== value || (value === undefined && !Object.prototype.hasOwnProperty.call(container, key))) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+function countKeys(container: object): number {
+  if (Array.isArray(container)) return container.length;
+  let n = 0;
+  for (const key in container) if (Object.prototype.hasOwnProperty.call(container, key)) n++;
+  return n;
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+
+import {
+  AIMessage,
+  AIMessageChunk,
+  HumanMessage,
+  RemoveMessage,
+  SystemMessage,
+  ToolMessage,
+  type BaseMessage,
+} from "@langchain/core/messages";
+import { JsonPlusSerializer, type SerializerProtocol } from "@langchain/langgraph-checkpoint";
+
+import { MessageListEncoder } from "../src/message-list.js";
+
+// A message list is encoded one kept message at a time: the bytes must be exactly what the stock
+// serializer writes for the whole list, before and after any change to any message.
+const serde = new JsonPlusSerializer();
+
+async function stock(value: unknown): Promise<string> {
+  const [type, data] = await serde.dumpsTyped(value);
+  expect(type).toBe("json");
+  return Buffer.from(data).toString("utf8");
+}
+
+async function ours(encoder: MessageListEncoder, value: unknown): Promise<string | undefined> {
+  const data = await encoder.encode(serde, value);
+  return data && Buffer.from(data).toString("utf8");
+}
+
+function conversation(): BaseMessage[] {
+  return [
+    new SystemMessage("You are terse."),
+    new HumanMessage({ content: [{ type: "text", text: 'Look ✓ \u2028 "quoted"' }], id: "h1", name: "ann" }),
+    new AIMessage({
+      content: "",
+      id: "a1",
+      tool_calls: [{ id: "call-1", name: "search", args: { query: "sqlite", limit: 3, nested: { deep: [1, null] } } }],
+      additional_kwargs: { extra: { unset: undefined } },
+      response_metadata: { model: "fake", tokens: [1, 2] },
+      usage_metadata: { input_tokens: 3, output_tokens: 4, total_tokens: 7 },
+    }),
+    new ToolMessage({ content: "found", tool_call_id: "call-1", artifact: { rows: [{ a: 1 }] } }),
+    new AIMessageChunk({ content: "partial", id: "c1" }),
+    new RemoveMessage({ id: "h1" }),
+  ];
+}
+
+describe("MessageListEncoder", () => {
+  it("writes what JsonPlusSerializer writes, the first time and when it reuses kept messages", async () => {
+    const encoder = new MessageListEncoder();
+    const list = conversation();
+    expect(await ours(encoder, list)).toBe(await stock(list));
+    // The second call reuses every message without a promise.
+    const again = encoder.encode(serde, list);
+    expect(again).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(again as Uint8Array).toString("utf8")).toBe(await stock(list));
+    // A longer list around the same objects, in another order, with one message twice.
+    const grown = [...list, new HumanMessage("next"), list[0], ...list.slice(1, 3).reverse()];
+    expect(await ours(encoder, grown)).toBe(await stock(grown));
+  });
+
+  const mutations: Record<string, (m: AIMessage) => void> = {
+    "a top-level field": (m) => (m.content = "changed"),
+    "a key added to a nested object": (m) => (m.response_metadata.added = true),
+    "a key removed from a nested object": (m) => delete m.response_metadata.model,
+    "a value set to undefined": (m) => (m.response_metadata.model = undefined),
+    "a value deep in tool call args": (m) => ((m.tool_calls![0].args.nested as { deep: unknown[] }).deep[1] = 2),
+    "an element pushed onto an array": (m) => m.tool_calls!.push({ id: "call-2", name: "x", args: {} }),
+    "an undefined value deleted": (m) => delete (m.additional_kwargs.extra as Record<string, unknown>).unset,
+    "the constructor kwargs": (m) => (m.lc_kwargs.name = "bot"),
+    "the prototype": (m) => Object.setPrototypeOf(m, AIMessageChunk.prototype),
+  };
+  for (const [what, mutate] of Object.entries(mutations)) {
+    it(`notices ${what} changed in place, and writes the new value`, async () => {
+      const encoder = new MessageListEncoder();
+      const list = conversation();
+      const before = await stock(list);
+      expect(await ours(encoder, list)).toBe(before);
+      mutate(list[2] as AIMessage);
+      const after = await stock(list);
+      expect(after).not.toBe(before);
+      expect(await ours(encoder, list)).toBe(after);
+    });
+  }
+
+  it("leaves other values to the whole-value path", async () => {
+    const encoder = new MessageListEncoder();
+    const custom = { dumpsTyped: serde.dumpsTyped.bind(serde), loadsTyped: serde.loadsTyped.bind(serde) };
+    const notLists: unknown[] = [
+      [],
+      "text",
+      { messages: conversation() },
+      [new HumanMessage("hi"), { role: "user", content: "plain" }],
+      Object.assign(Object.create(Array.prototype), { 0: new HumanMessage("hi"), length: 1 }),
+    ];
+    for (const value of notLists) expect(encoder.encode(serde, value)).toBeUndefined();
+    expect(encoder.encode(custom as SerializerProtocol, conversation())).toBeUndefined();
+  });
+
+  it("never keeps a message that holds class instances, and still writes it exactly", async () => {
+    const encoder = new MessageListEncoder();
+    const when = new Date(0);
+    const list = [new HumanMessage({ content: "dated", additional_kwargs: { when } })];
+    expect(await ours(encoder, list)).toBe(await stock(list));
+    when.setTime(86_400_000);
+    // Kept, this would still say 1970-01-01.
+    const again = encoder.encode(serde, list);
+    expect(again).toBeInstanceOf(Promise);
+    expect(await ours(encoder, list)).toBe(await stock(list));
+  });
+});
