@@ -4,8 +4,8 @@
 
 use std::ffi::c_void;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use fast_langgraph_core::store::Done;
 use napi::bindgen_prelude::{Buffer, PromiseRaw, ToNapiValue};
@@ -21,28 +21,32 @@ pub enum Reply {
 
 struct Shared {
     env: sys::napi_env,
-    /// The thread-safe function while it may be used; `None` once released, or once the
-    /// environment began to tear down. Calls into it happen under this lock, so teardown never
-    /// pulls it from under a call.
-    tsfn: Mutex<Option<Tsfn>>,
+    /// The thread-safe function while it may be used; null once released, or once the environment
+    /// began to tear down. Changed only under a write lock of `calls`.
+    tsfn: AtomicPtr<sys::napi_threadsafe_function__>,
+    /// Calls into `tsfn` from other threads hold it for reading; release and teardown take it for
+    /// writing, so neither pulls the function from under a call. The JS thread's hot path takes no lock.
+    calls: RwLock<()>,
     /// Whether `teardown` is still registered, and so owns a reference to this.
     hook: AtomicBool,
     /// Calls started and not yet settled; touched on the JS thread only.
     pending: AtomicUsize,
 }
 
-#[derive(Clone, Copy)]
-struct Tsfn(sys::napi_threadsafe_function);
-
 // SAFETY: N-API allows napi_call/release_threadsafe_function from any thread; `env` is only
 // used on the JS thread.
-unsafe impl Send for Tsfn {}
 unsafe impl Send for Shared {}
 unsafe impl Sync for Shared {}
 
 impl Shared {
-    fn tsfn(&self) -> std::sync::MutexGuard<'_, Option<Tsfn>> {
-        self.tsfn.lock().unwrap_or_else(PoisonError::into_inner)
+    fn tsfn(&self) -> Option<sys::napi_threadsafe_function> {
+        Some(self.tsfn.load(Ordering::Acquire)).filter(|tsfn| !tsfn.is_null())
+    }
+
+    /// Stops all use of the thread-safe function once calls in progress are done; returns it if it was live.
+    fn retire(&self) -> Option<sys::napi_threadsafe_function> {
+        let _calls = self.calls.write().unwrap_or_else(PoisonError::into_inner);
+        Some(self.tsfn.swap(ptr::null_mut(), Ordering::AcqRel)).filter(|tsfn| !tsfn.is_null())
     }
 }
 
@@ -52,8 +56,8 @@ struct Handle(Arc<Shared>);
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        if let Some(tsfn) = self.0.tsfn().take() {
-            unsafe { sys::napi_release_threadsafe_function(tsfn.0, sys::ThreadsafeFunctionReleaseMode::release) };
+        if let Some(tsfn) = self.0.retire() {
+            unsafe { sys::napi_release_threadsafe_function(tsfn, sys::ThreadsafeFunctionReleaseMode::release) };
         }
     }
 }
@@ -71,7 +75,8 @@ impl Completer {
         let env = env.raw();
         let shared = Arc::new(Shared {
             env,
-            tsfn: Mutex::new(None),
+            tsfn: AtomicPtr::new(ptr::null_mut()),
+            calls: RwLock::new(()),
             hook: AtomicBool::new(false),
             pending: AtomicUsize::new(0),
         });
@@ -102,7 +107,7 @@ impl Completer {
             drop(unsafe { Arc::from_raw(owned.cast::<Shared>()) });
             return Err(err);
         }
-        *shared.tsfn() = Some(Tsfn(tsfn));
+        shared.tsfn.store(tsfn, Ordering::Release);
         let handle = Handle(shared);
         // Registered after the thread-safe function, so it runs before the latter's own cleanup.
         let hooked = Arc::into_raw(handle.0.clone()).cast_mut().cast::<c_void>();
@@ -120,14 +125,14 @@ impl Completer {
     pub fn start<'env, T>(&self, env: &'env Env) -> napi::Result<(PromiseRaw<'env, T>, Done<Reply>)> {
         let raw_env = env.raw();
         let shared = &self.0 .0;
-        let Some(tsfn) = *shared.tsfn() else {
+        let Some(tsfn) = shared.tsfn() else {
             return Err(napi::Error::from_reason("FLG_CLOSED: the environment is shutting down"));
         };
         let mut deferred = ptr::null_mut();
         let mut promise = ptr::null_mut();
         check_status!(unsafe { sys::napi_create_promise(raw_env, &mut deferred, &mut promise) })?;
         if shared.pending.fetch_add(1, Ordering::Relaxed) == 0 {
-            check_status!(unsafe { sys::napi_ref_threadsafe_function(raw_env, tsfn.0) })?;
+            check_status!(unsafe { sys::napi_ref_threadsafe_function(raw_env, tsfn) })?;
         }
         let mut settle = Settle { handle: Some(self.0.clone()), deferred };
         let done: Done<Reply> = Box::new(move |result| settle.send(result));
@@ -148,11 +153,11 @@ impl Settle {
     fn send(&mut self, result: fast_langgraph_core::Result<Reply>) {
         let Some(handle) = self.handle.take() else { return };
         let completion = Box::into_raw(Box::new(Completion { deferred: self.deferred, result }));
-        let tsfn = handle.0.tsfn();
-        let status = match *tsfn {
+        let calls = handle.0.calls.read().unwrap_or_else(PoisonError::into_inner);
+        let status = match handle.0.tsfn() {
             Some(tsfn) => unsafe {
                 sys::napi_call_threadsafe_function(
-                    tsfn.0,
+                    tsfn,
                     completion.cast(),
                     sys::ThreadsafeFunctionCallMode::nonblocking,
                 )
@@ -163,7 +168,7 @@ impl Settle {
             // The environment is shutting down: nobody is left to settle.
             drop(unsafe { Box::from_raw(completion) });
         }
-        drop(tsfn);
+        drop(calls);
     }
 }
 
@@ -197,8 +202,8 @@ unsafe extern "C" fn call_js(env: sys::napi_env, _js: sys::napi_value, context: 
             }
         }
         if shared.pending.fetch_sub(1, Ordering::Relaxed) == 1 {
-            if let Some(tsfn) = *shared.tsfn() {
-                sys::napi_unref_threadsafe_function(env, tsfn.0);
+            if let Some(tsfn) = shared.tsfn() {
+                sys::napi_unref_threadsafe_function(env, tsfn);
             }
         }
     }
@@ -220,7 +225,7 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
 /// Node is about to destroy. A call in progress on another thread finishes first (it holds the lock).
 unsafe extern "C" fn teardown(data: *mut c_void) {
     let shared = unsafe { &*data.cast::<Shared>() };
-    shared.tsfn().take();
+    shared.retire();
     if shared.hook.swap(false, Ordering::AcqRel) {
         unsafe { Arc::decrement_strong_count(data.cast::<Shared>()) };
     }
