@@ -123,6 +123,12 @@ interface OpResult {
   loopUs: Partial<Record<Kind, number>>;
 }
 
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
 async function timed(iterations: number, body: (i: number) => Promise<void>) {
   const warm = Math.max(3, iterations >> 3);
   for (let i = 0; i < warm; i++) await body(i);
@@ -134,54 +140,69 @@ async function timed(iterations: number, body: (i: number) => Promise<void>) {
   return { latencyUs: (elapsed * 1000) / iterations, loopUs: (busy * 1000) / iterations };
 }
 
-async function measureOps(label: string, bytes: number, iterations: number): Promise<OpResult[]> {
+/**
+ * Every saver in turn, `rounds` times after a warm-up round; each figure is the median of its rounds,
+ * so that drift on a shared machine does not favour whichever saver ran at a quiet moment.
+ */
+async function measureOps(label: string, bytes: number, iterations: number, rounds = 5): Promise<OpResult[]> {
   const values = stateOfSize(bytes);
-  const results = ["put", "getTuple", "list (10 checkpoints)"].map(
-    (op): OpResult => ({ op, size: label, latencyUs: {}, loopUs: {} }),
-  );
+  const ops = ["put", "getTuple", "list (10 checkpoints)"];
+  const samples = ops.map(() => new Map<Kind, { latency: number[]; loop: number[] }>());
   const record = (index: number, kind: Kind, t: { latencyUs: number; loopUs: number }) => {
-    results[index].latencyUs[kind] = t.latencyUs;
-    results[index].loopUs[kind] = t.loopUs;
+    const s = samples[index].get(kind) ?? { latency: [], loop: [] };
+    s.latency.push(t.latencyUs);
+    s.loop.push(t.loopUs);
+    samples[index].set(kind, s);
   };
   const putChain = async (saver: BaseCheckpointSaver, i: number, config: RunnableConfig) => {
     const cp = makeCheckpoint(values, i);
     return saver.put(config, cp, { source: "loop", step: i, parents: {} }, cp.channel_versions);
   };
-  for (const kind of SAVERS.filter((k) => k !== "none")) {
-    collectGarbage();
-    const made = await make(kind);
-    const saver = made.saver!;
-    // put: a chain of checkpoints, every channel new each time.
-    let config: RunnableConfig = { configurable: { thread_id: `ops-${label}`, checkpoint_ns: "" } };
-    record(
-      0,
-      kind,
-      await timed(iterations, async (i) => {
-        config = await putChain(saver, i, config);
-      }),
-    );
-    record(
-      1,
-      kind,
-      await timed(iterations, async () => {
-        if (!(await saver.getTuple(config))) throw new Error("missing tuple");
-      }),
-    );
-    // list: a thread of exactly 10 checkpoints, read whole each time.
-    let listConfig: RunnableConfig = { configurable: { thread_id: `list-${label}`, checkpoint_ns: "" } };
-    for (let i = 0; i < 10; i++) listConfig = await putChain(saver, i, listConfig);
-    record(
-      2,
-      kind,
-      await timed(Math.max(3, iterations >> 2), async () => {
-        let n = 0;
-        for await (const _ of saver.list({ configurable: { thread_id: `list-${label}` } })) n++;
-        if (n !== 10) throw new Error(`listed ${n}`);
-      }),
-    );
-    await made.close();
+  for (let round = 0; round <= rounds; round++) {
+    for (const kind of SAVERS.filter((k) => k !== "none")) {
+      collectGarbage();
+      const made = await make(kind);
+      const saver = made.saver!;
+      const keep = round === 0 ? () => {} : record;
+      // put: a chain of checkpoints, every channel new each time.
+      let config: RunnableConfig = { configurable: { thread_id: `ops-${label}`, checkpoint_ns: "" } };
+      keep(
+        0,
+        kind,
+        await timed(iterations, async (i) => {
+          config = await putChain(saver, i, config);
+        }),
+      );
+      keep(
+        1,
+        kind,
+        await timed(iterations, async () => {
+          if (!(await saver.getTuple(config))) throw new Error("missing tuple");
+        }),
+      );
+      // list: a thread of exactly 10 checkpoints, read whole each time.
+      let listConfig: RunnableConfig = { configurable: { thread_id: `list-${label}`, checkpoint_ns: "" } };
+      for (let i = 0; i < 10; i++) listConfig = await putChain(saver, i, listConfig);
+      keep(
+        2,
+        kind,
+        await timed(Math.max(3, iterations >> 2), async () => {
+          let n = 0;
+          for await (const _ of saver.list({ configurable: { thread_id: `list-${label}` } })) n++;
+          if (n !== 10) throw new Error(`listed ${n}`);
+        }),
+      );
+      await made.close();
+    }
   }
-  return results;
+  return ops.map((op, index): OpResult => {
+    const result: OpResult = { op, size: label, latencyUs: {}, loopUs: {} };
+    for (const [kind, s] of samples[index]) {
+      result.latencyUs[kind] = median(s.latency);
+      result.loopUs[kind] = median(s.loop);
+    }
+    return result;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,12 +217,6 @@ interface GraphResult {
   stallMax: Partial<Record<Kind, number>>;
 }
 
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 /**
  * Runs the workload on every saver, interleaved, `rounds` times after one warm-up round, and
  * reports medians. Overhead is measured within a round (saver minus no checkpointer), so drift
@@ -210,7 +225,7 @@ const median = (xs: number[]) => {
 async function runGraph(
   workload: string,
   body: (saver: BaseCheckpointSaver | undefined) => Promise<void>,
-  rounds = 5,
+  rounds = 7,
 ): Promise<GraphResult> {
   const samples = new Map<Kind, { ms: number[]; overhead: number[]; db: number[]; p95: number[]; max: number[] }>();
   for (const kind of SAVERS) samples.set(kind, { ms: [], overhead: [], db: [], p95: [], max: [] });
@@ -342,13 +357,13 @@ async function main() {
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
   const ops: OpResult[] = [];
   for (const [label, bytes, n] of [
-    ["1 KB", 1 << 10, 2000],
-    ["100 KB", 100 << 10, 300],
-    ["1 MB", 1 << 20, 40],
+    ["1 KB", 1 << 10, 1000],
+    ["100 KB", 100 << 10, 150],
+    ["1 MB", 1 << 20, 20],
   ] as const) {
     ops.push(...(await measureOps(label, bytes, n)));
   }
-  console.log("## Operations (µs per call, lower is better)\n");
+  console.log("## Operations (µs per call, lower is better; median of 5 interleaved rounds after a warm-up round)\n");
   console.log(
     "Latency: calls awaited one after another. Event-loop time: how long each call kept the JS thread busy.\n",
   );
@@ -366,7 +381,7 @@ async function main() {
   }
 
   const graphs = [await agentLoopWorkload(200), await bigDocWorkload(100), await concurrentThreadsWorkload(50, 10, 20)];
-  console.log("\n## Graphs (median of 5 interleaved rounds after a warm-up round)\n");
+  console.log("\n## Graphs (median of 7 interleaved rounds after a warm-up round)\n");
   console.log("| workload | measure | none | MemorySaver | SqliteSaver | RustSqliteSaver | SqliteSaver / Rust |");
   console.log("|---|---|---|---|---|---|---|");
   for (const g of graphs) {
