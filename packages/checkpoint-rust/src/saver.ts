@@ -19,6 +19,7 @@ import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph
 
 import { FastLangGraphError, fromNativeError } from "./errors.js";
 import { MessageListEncoder } from "./message-list.js";
+import { parseWithMessages } from "./message-revive.js";
 import { parsePlainJson, stringifyPlainJson } from "./plain-json.js";
 import {
   WireReader,
@@ -300,10 +301,13 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
     });
   }
 
-  /** Deserializes a value, without a promise when the plain-JSON fast path applies. */
+  /**
+   * Deserializes a value, without a promise when it is plain JSON or holds no LangChain objects but
+   * messages with plain fields.
+   */
   #load([type, data, isPlain]: StoredValue): unknown {
-    const plain = parsePlainJson(this.serde, type, data, isPlain);
-    if (plain) return plain.value;
+    const fast = parsePlainJson(this.serde, type, data, isPlain) ?? parseWithMessages(this.serde, type, data);
+    if (fast) return fast.value;
     // Byte values get a copy of their own, not a view into the shared result buffer.
     return this.serde.loadsTyped(type, type === "bytes" ? new Uint8Array(data) : data);
   }

@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
 
-import {
-  AIMessage,
-  AIMessageChunk,
-  HumanMessage,
-  RemoveMessage,
-  SystemMessage,
-  ToolMessage,
-  type BaseMessage,
-} from "@langchain/core/messages";
+import { AIMessage, AIMessageChunk, HumanMessage } from "@langchain/core/messages";
 import { JsonPlusSerializer, type SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
 import { MessageListEncoder } from "../src/message-list.js";
+import { conversation } from "./fixtures/conversation.js";
 
 // A message list is encoded one kept message at a time: the bytes must be exactly what the stock
 // serializer writes for the whole list, before and after any change to any message.
@@ -26,24 +19,6 @@ async function stock(value: unknown): Promise<string> {
 async function ours(encoder: MessageListEncoder, value: unknown): Promise<string | undefined> {
   const data = await encoder.encode(serde, value);
   return data && Buffer.from(data).toString("utf8");
-}
-
-function conversation(): BaseMessage[] {
-  return [
-    new SystemMessage("You are terse."),
-    new HumanMessage({ content: [{ type: "text", text: 'Look ✓ \u2028 "quoted"' }], id: "h1", name: "ann" }),
-    new AIMessage({
-      content: "",
-      id: "a1",
-      tool_calls: [{ id: "call-1", name: "search", args: { query: "sqlite", limit: 3, nested: { deep: [1, null] } } }],
-      additional_kwargs: { extra: { unset: undefined } },
-      response_metadata: { model: "fake", tokens: [1, 2] },
-      usage_metadata: { input_tokens: 3, output_tokens: 4, total_tokens: 7 },
-    }),
-    new ToolMessage({ content: "found", tool_call_id: "call-1", artifact: { rows: [{ a: 1 }] } }),
-    new AIMessageChunk({ content: "partial", id: "c1" }),
-    new RemoveMessage({ id: "h1" }),
-  ];
 }
 
 describe("MessageListEncoder", () => {
