@@ -89,7 +89,7 @@ function collectGarbage() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Operations: put, getTuple, list at three state sizes.
+// Operations: put, getTuple, list at three state sizes, of plain data and of LangChain messages.
 
 /** A state of about `bytes` bytes of JSON, shaped like a message list. */
 function stateOfSize(bytes: number) {
@@ -101,6 +101,22 @@ function stateOfSize(bytes: number) {
     size += text.length + 40;
   }
   return items;
+}
+
+/** A conversation of about `bytes` bytes of JSON: questions, tool calls and tool results. */
+function messagesOfSize(bytes: number) {
+  const messages = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const text = `turn ${i} `.padEnd(200, "lorem ipsum dolor sit amet ");
+    messages.push(
+      new HumanMessage({ content: text, id: `h-${i}` }),
+      new AIMessage({ content: text, id: `a-${i}`, tool_calls: [{ id: `c-${i}`, name: "search", args: { q: i } }] }),
+      new ToolMessage({ content: text, tool_call_id: `c-${i}`, id: `t-${i}` }),
+    );
+    size += 3 * (text.length + 150);
+  }
+  return messages;
 }
 
 function makeCheckpoint(values: unknown, step: number): Checkpoint {
@@ -144,8 +160,7 @@ async function timed(iterations: number, body: (i: number) => Promise<void>) {
  * Every saver in turn, `rounds` times after a warm-up round; each figure is the median of its rounds,
  * so that drift on a shared machine does not favour whichever saver ran at a quiet moment.
  */
-async function measureOps(label: string, bytes: number, iterations: number, rounds = 5): Promise<OpResult[]> {
-  const values = stateOfSize(bytes);
+async function measureOps(label: string, values: unknown[], iterations: number, rounds = 5): Promise<OpResult[]> {
   const ops = ["put", "getTuple", "list (10 checkpoints)"];
   const samples = ops.map(() => new Map<Kind, { latency: number[]; loop: number[] }>());
   const record = (index: number, kind: Kind, t: { latencyUs: number; loopUs: number }) => {
@@ -356,12 +371,15 @@ const mb = (n: number | undefined) => (n === undefined ? "–" : `${(n / 1e6).to
 async function main() {
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
   const ops: OpResult[] = [];
-  for (const [label, bytes, n] of [
-    ["1 KB", 1 << 10, 1000],
-    ["100 KB", 100 << 10, 150],
-    ["1 MB", 1 << 20, 20],
+  for (const [label, values, n] of [
+    ["1 KB", stateOfSize(1 << 10), 1000],
+    ["100 KB", stateOfSize(100 << 10), 150],
+    ["1 MB", stateOfSize(1 << 20), 20],
+    // The same message objects in every put, as when a conversation is carried from step to step.
+    ["100 KB of messages", messagesOfSize(100 << 10), 150],
+    ["1 MB of messages", messagesOfSize(1 << 20), 20],
   ] as const) {
-    ops.push(...(await measureOps(label, bytes, n)));
+    ops.push(...(await measureOps(label, values, n)));
   }
   console.log("## Operations (µs per call, lower is better; median of 5 interleaved rounds after a warm-up round)\n");
   console.log(
