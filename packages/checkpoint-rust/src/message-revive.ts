@@ -1,19 +1,5 @@
-import {
-  AIMessage,
-  AIMessageChunk,
-  ChatMessage,
-  ChatMessageChunk,
-  FunctionMessage,
-  FunctionMessageChunk,
-  HumanMessage,
-  HumanMessageChunk,
-  RemoveMessage,
-  SystemMessage,
-  SystemMessageChunk,
-  ToolMessage,
-  ToolMessageChunk,
-  type BaseMessage,
-} from "@langchain/core/messages";
+import * as messages from "@langchain/core/messages";
+import type { BaseMessage } from "@langchain/core/messages";
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
 import { isStockSerializer } from "./plain-json.js";
@@ -21,21 +7,23 @@ import { isStockSerializer } from "./plain-json.js";
 type MessageClass = new (fields: Record<string, unknown>) => BaseMessage;
 
 /** The classes `load()` finds under `["langchain_core", "messages", name]`. */
-const MESSAGE_CLASSES: Record<string, MessageClass> = {
-  AIMessage,
-  AIMessageChunk,
-  ChatMessage,
-  ChatMessageChunk,
-  FunctionMessage,
-  FunctionMessageChunk,
-  HumanMessage,
-  HumanMessageChunk,
-  RemoveMessage,
-  SystemMessage,
-  SystemMessageChunk,
-  ToolMessage,
-  ToolMessageChunk,
-} as unknown as Record<string, MessageClass>;
+const MESSAGE_CLASSES: Record<string, MessageClass> = Object.fromEntries(
+  [
+    "AIMessage",
+    "AIMessageChunk",
+    "ChatMessage",
+    "ChatMessageChunk",
+    "FunctionMessage",
+    "FunctionMessageChunk",
+    "HumanMessage",
+    "HumanMessageChunk",
+    "RemoveMessage",
+    "SystemMessage",
+    "SystemMessageChunk",
+    "ToolMessage",
+    "ToolMessageChunk",
+  ].map((name) => [name, messages[name as keyof typeof messages] as unknown as MessageClass]),
+);
 
 /** Well inside `load()`'s own depth limit, so that nothing it would refuse is built here. */
 const MAX_DEPTH = 40;
@@ -60,30 +48,39 @@ export function parseWithMessages(
 ): { value: unknown } | undefined {
   if (type !== "json" || !isStockSerializer(serde)) return undefined;
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const value = revive(JSON.parse(buf.toString("utf8")), 0);
+  const value = revive(JSON.parse(buf.toString("utf8")), 0, false);
   return value === SLOW ? undefined : { value };
 }
 
-function revive(value: unknown, depth: number): unknown {
+/**
+ * Rebuilds parsed JSON as the stock reviver does. A message's fields go through JSON once more on
+ * the stock path, so inside them an `undefined` is dropped from objects and null in arrays, and -0
+ * becomes 0; outside them an `undefined` stays `undefined`.
+ */
+function revive(value: unknown, depth: number, inMessage: boolean): unknown {
+  if (typeof value === "number") return inMessage && Object.is(value, -0) ? 0 : value;
   if (typeof value !== "object" || value === null) return value;
   if (depth > MAX_DEPTH) return SLOW;
   if (Array.isArray(value)) {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
-      const item = revive(value[i], depth + 1);
+      const item = revive(value[i], depth + 1, inMessage);
       if (item === SLOW) return SLOW;
-      out[i] = item;
+      out[i] = item === DROPPED ? null : item;
     }
     return out;
   }
   const record = value as Record<string, unknown>;
-  if (hasOwn(record, "lc")) return isUndefinedRecord(record) ? undefined : reviveMessage(record, depth);
+  if (hasOwn(record, "lc")) {
+    if (isUndefinedRecord(record)) return inMessage ? DROPPED : undefined;
+    return inMessage ? SLOW : reviveMessage(record, depth);
+  }
   if (hasOwn(record, "__proto__") || hasOwn(record, "__lc_escaped__")) return SLOW;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(record)) {
-    const item = revive(record[key], depth + 1);
+    const item = revive(record[key], depth + 1, inMessage);
     if (item === SLOW) return SLOW;
-    out[key] = item;
+    if (item !== DROPPED) out[key] = item;
   }
   return out;
 }
@@ -93,7 +90,7 @@ function reviveMessage(record: Record<string, unknown>, depth: number): unknown 
   if (lc !== 1 || type !== "constructor" || !Array.isArray(id) || id.length !== 3) return SLOW;
   if (id[0] !== "langchain_core" || id[1] !== "messages" || !hasOwn(MESSAGE_CLASSES, id[2])) return SLOW;
   if (typeof kwargs !== "object" || kwargs === null || Array.isArray(kwargs)) return SLOW;
-  const fields = plainCopy(kwargs, depth + 1);
+  const fields = revive(kwargs, depth + 1, true);
   if (fields === SLOW || fields === DROPPED) return SLOW;
   const name = id[2] as string;
   const Message = MESSAGE_CLASSES[name];
@@ -107,32 +104,6 @@ function reviveMessage(record: Record<string, unknown>, depth: number): unknown 
   // As `load()` does, for every message it builds.
   Object.defineProperty(message.constructor, "name", { value: name });
   return message;
-}
-
-/** Plain data as a JSON round trip leaves it; `SLOW` for anything the stock path would treat specially. */
-function plainCopy(value: unknown, depth: number): unknown {
-  if (typeof value === "number") return Object.is(value, -0) ? 0 : value;
-  if (typeof value !== "object" || value === null) return value;
-  if (depth > MAX_DEPTH) return SLOW;
-  if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) {
-      const item = plainCopy(value[i], depth + 1);
-      if (item === SLOW) return SLOW;
-      out[i] = item === DROPPED ? null : item;
-    }
-    return out;
-  }
-  const record = value as Record<string, unknown>;
-  if (hasOwn(record, "lc")) return isUndefinedRecord(record) ? DROPPED : SLOW;
-  if (hasOwn(record, "__proto__") || hasOwn(record, "__lc_escaped__")) return SLOW;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(record)) {
-    const item = plainCopy(record[key], depth + 1);
-    if (item === SLOW) return SLOW;
-    if (item !== DROPPED) out[key] = item;
-  }
-  return out;
 }
 
 /** What the stock serializer writes for `undefined`. */
