@@ -1,11 +1,12 @@
-//! Settles the promises of a store's calls on the JS thread. One thread-safe function per store
-//! carries every completion from the store's thread, so results that finish together reach JS in
-//! one wake-up; it keeps the event loop alive only while calls are pending.
+//! Settles the promises of a store's calls on the JS thread. Results wait in one list per store;
+//! one thread-safe function call asks the JS thread to settle everything in it, so results that
+//! finish while the JS thread is busy are settled together. The function keeps the event loop
+//! alive only while calls are pending.
 
 use std::ffi::c_void;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use fast_langgraph_core::store::Done;
 use napi::bindgen_prelude::{Buffer, PromiseRaw, ToNapiValue};
@@ -31,6 +32,8 @@ struct Shared {
     hook: AtomicBool,
     /// Calls started and not yet settled; touched on the JS thread only.
     pending: AtomicUsize,
+    /// Results not yet settled. Whoever makes it non-empty asks the JS thread to drain it.
+    ready: Mutex<Vec<Completion>>,
 }
 
 // SAFETY: N-API allows napi_call/release_threadsafe_function from any thread; `env` is only
@@ -79,6 +82,7 @@ impl Completer {
             calls: RwLock::new(()),
             hook: AtomicBool::new(false),
             pending: AtomicUsize::new(0),
+            ready: Mutex::new(Vec::new()),
         });
         let name = "fast-langgraph-store";
         let mut resource_name = ptr::null_mut();
@@ -148,27 +152,26 @@ struct Settle {
 
 // SAFETY: the deferred is only used on the JS thread, in `call_js`.
 unsafe impl Send for Settle {}
+unsafe impl Send for Completion {}
 
 impl Settle {
     fn send(&mut self, result: fast_langgraph_core::Result<Reply>) {
         let Some(handle) = self.handle.take() else { return };
-        let completion = Box::into_raw(Box::new(Completion { deferred: self.deferred, result }));
-        let calls = handle.0.calls.read().unwrap_or_else(PoisonError::into_inner);
-        let status = match handle.0.tsfn() {
-            Some(tsfn) => unsafe {
-                sys::napi_call_threadsafe_function(
-                    tsfn,
-                    completion.cast(),
-                    sys::ThreadsafeFunctionCallMode::nonblocking,
-                )
-            },
-            None => sys::Status::napi_closing,
+        let shared = &handle.0;
+        let _calls = shared.calls.read().unwrap_or_else(PoisonError::into_inner);
+        // Without the function the environment is shutting down: nobody is left to settle.
+        let Some(tsfn) = shared.tsfn() else { return };
+        let first = {
+            let mut ready = shared.ready.lock().unwrap_or_else(PoisonError::into_inner);
+            ready.push(Completion { deferred: self.deferred, result });
+            ready.len() == 1
         };
-        if status != sys::Status::napi_ok {
-            // The environment is shutting down: nobody is left to settle.
-            drop(unsafe { Box::from_raw(completion) });
+        if first {
+            // A failure means the environment is shutting down; the list is dropped with it.
+            unsafe {
+                sys::napi_call_threadsafe_function(tsfn, ptr::null_mut(), sys::ThreadsafeFunctionCallMode::nonblocking)
+            };
         }
-        drop(calls);
     }
 }
 
@@ -182,14 +185,25 @@ impl Drop for Settle {
     }
 }
 
-unsafe extern "C" fn call_js(env: sys::napi_env, _js: sys::napi_value, context: *mut c_void, data: *mut c_void) {
-    let completion = unsafe { Box::from_raw(data.cast::<Completion>()) };
-    if env.is_null() {
-        return;
-    }
+unsafe extern "C" fn call_js(env: sys::napi_env, _js: sys::napi_value, context: *mut c_void, _data: *mut c_void) {
     // Valid here: the thread-safe function's own reference is given back only in `finalize`.
     let shared = unsafe { &*context.cast::<Shared>() };
-    let Completion { deferred, result } = *completion;
+    let batch = std::mem::take(&mut *shared.ready.lock().unwrap_or_else(PoisonError::into_inner));
+    if env.is_null() || batch.is_empty() {
+        return;
+    }
+    let settled = batch.len();
+    for completion in batch {
+        unsafe { settle(env, completion) };
+    }
+    if shared.pending.fetch_sub(settled, Ordering::Relaxed) == settled {
+        if let Some(tsfn) = shared.tsfn() {
+            unsafe { sys::napi_unref_threadsafe_function(env, tsfn) };
+        }
+    }
+}
+
+unsafe fn settle(env: sys::napi_env, Completion { deferred, result }: Completion) {
     unsafe {
         let settled = match result {
             Ok(reply) => reply_value(env, reply).map(|value| sys::napi_resolve_deferred(env, deferred, value)),
@@ -199,11 +213,6 @@ unsafe extern "C" fn call_js(env: sys::napi_env, _js: sys::napi_value, context: 
             // Converting failed (out of memory): reject with what can still be made.
             if let Ok(value) = error_value(env, "FLG_INTERNAL: could not convert a result") {
                 sys::napi_reject_deferred(env, deferred, value);
-            }
-        }
-        if shared.pending.fetch_sub(1, Ordering::Relaxed) == 1 {
-            if let Some(tsfn) = shared.tsfn() {
-                sys::napi_unref_threadsafe_function(env, tsfn);
             }
         }
     }
