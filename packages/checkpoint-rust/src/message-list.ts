@@ -52,12 +52,15 @@ export class MessageListEncoder {
   async #encodeMessage(serde: SerializerProtocol, message: BaseMessage): Promise<Encoded | undefined> {
     // Recorded before serializing, so a value that changes meanwhile is never trusted.
     const snapshot = record(message);
+    // Only plain data is sure to serialize alone as it does inside the list (a class instance's
+    // `toJSON` sees its key; a reference back to the list is cut at a different place).
+    if (!snapshot) return undefined;
     const [type, data] = await serde.dumpsTyped(message);
     const json = Buffer.from(data).toString("utf8");
     // Whole-list serialization would not fail just for this message alone: do it the stock way.
     if (type !== "json" || json === UNSERIALIZABLE) return undefined;
-    const encoded = { json, snapshot: snapshot ?? [] };
-    if (snapshot) this.#cache.set(message, encoded);
+    const encoded = { json, snapshot };
+    this.#cache.set(message, encoded);
     return encoded;
   }
 }
