@@ -144,10 +144,6 @@ impl NativeCheckpointStore {
     }
 }
 
-fn bytes(encoded: Vec<u8>) -> Reply {
-    Reply::Bytes(encoded)
-}
-
 #[napi]
 impl NativeCheckpointStore {
     /// Resolves once the database is open and migrated; rejects with the reason it could not be.
@@ -227,7 +223,7 @@ impl NativeCheckpointStore {
             env,
             Box::new(move |store: &CheckpointStore| {
                 let tuple = store.get_tuple(&thread_id, &checkpoint_ns, checkpoint_id.as_deref())?;
-                Ok(bytes(encode(|out| out.page_of(tuple.as_ref()))))
+                Ok(Reply::Bytes(encode(|out| out.page_of(tuple.as_ref()))))
             }),
         )
     }
@@ -252,7 +248,7 @@ impl NativeCheckpointStore {
             env,
             Box::new(move |store| {
                 let page = store.list(&query)?;
-                Ok(bytes(encode(|out| out.page(&page))))
+                Ok(Reply::Bytes(encode(|out| out.page(&page))))
             }),
         )
     }
@@ -271,7 +267,7 @@ impl NativeCheckpointStore {
             env,
             Box::new(move |store| {
                 let writes = store.channel_writes(&thread_id, &checkpoint_ns, &checkpoint_id, &channel)?;
-                Ok(bytes(encode(|out| out.writes(&writes))))
+                Ok(Reply::Bytes(encode(|out| out.writes(&writes))))
             }),
         )
     }
@@ -291,7 +287,7 @@ impl NativeCheckpointStore {
             Box::new(move |store| {
                 let histories =
                     store.delta_channel_history(&thread_id, &checkpoint_ns, checkpoint_id.as_deref(), &channels)?;
-                Ok(bytes(encode(|out| out.histories(&histories))))
+                Ok(Reply::Bytes(encode(|out| out.histories(&histories))))
             }),
         )
     }
