@@ -295,7 +295,8 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
 
   #dumpWhole(value: unknown): Promise<TypedBytes> {
     return this.serde.dumpsTyped(value).then(([type, data]): TypedBytes => {
-      // A serializer may hand back the caller's own array: copy it, as the write runs on another thread.
+      // A serializer may hand back the caller's own array: copy it, so that a change the caller makes
+      // before the write reaches the addon is not stored.
       if (data === value) return [type, new Uint8Array(data)];
       return [type, typeof data === "string" ? Buffer.from(data) : data];
     });
