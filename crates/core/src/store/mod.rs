@@ -2,6 +2,7 @@
 //! Postgres saver lays them out, in one SQLite connection shared by every call.
 
 mod filter;
+mod inline;
 mod read;
 mod schema;
 mod worker;
@@ -20,7 +21,7 @@ pub use worker::{Done, ReadJob, StoreWorker};
 pub use write::{WriteJob, Writer};
 
 /// A value as the JS serializer produced it: its type tag (`json`, `bytes`, `empty`, ...) and bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TypedValue {
     pub kind: String,
     pub data: Vec<u8>,
@@ -59,7 +60,8 @@ pub struct PutCheckpoint<'a> {
     pub metadata: ValueRef<'a>,
     /// JSON object `{channel: "version"}` of the checkpoint's `channel_versions`.
     pub channel_versions: &'a str,
-    /// Only the channels named in `newVersions`.
+    /// Only the channels named in `newVersions`. Small ones are kept in the checkpoint's row (see
+    /// `inline`), the others stored once per (channel, version).
     pub blobs: Vec<ChannelBlob<'a>>,
 }
 

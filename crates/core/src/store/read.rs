@@ -4,13 +4,14 @@ use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 use serde_json::{Map, Value};
 
 use super::filter::MetadataFilter;
+use super::inline;
 use super::{
     ChannelHistory, CheckpointStore, CheckpointTuple, ListCursor, ListPage, ListQuery, PendingWrite, TypedValue,
 };
 use crate::error::{Error, ErrorCode, Result};
 
 const TUPLE_COLUMNS: &str = "thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint_type,
-    checkpoint, channel_versions, metadata_type, metadata";
+    checkpoint, channel_versions, metadata_type, metadata, inline_values";
 
 /// The most rows one `list` page examines, so that a rarely matching filter cannot hold the
 /// connection for a whole table scan.
@@ -26,6 +27,7 @@ struct CheckpointRow {
     checkpoint: TypedValue,
     channel_versions: String,
     metadata: TypedValue,
+    inline_values: Option<Vec<u8>>,
 }
 
 impl CheckpointRow {
@@ -38,6 +40,7 @@ impl CheckpointRow {
             checkpoint: TypedValue { kind: row.get(4)?, data: row.get(5)? },
             channel_versions: row.get(6)?,
             metadata: TypedValue { kind: row.get(7)?, data: row.get(8)? },
+            inline_values: row.get(9)?,
         })
     }
 }
@@ -180,24 +183,28 @@ impl CheckpointStore {
             if let (Some(target), false) = (target, remaining.is_empty()) {
                 // SQLite runs a recursive CTE lazily, so stopping early stops the walk.
                 let mut chain = tx.prepare_cached(
-                    "WITH RECURSIVE chain(checkpoint_id, parent_checkpoint_id, channel_versions, depth) AS (
-                         SELECT checkpoint_id, parent_checkpoint_id, channel_versions, 0 FROM flg_checkpoints
+                    "WITH RECURSIVE chain(checkpoint_id, parent_checkpoint_id, channel_versions, inline_values, depth) AS (
+                         SELECT checkpoint_id, parent_checkpoint_id, channel_versions, inline_values, 0
+                         FROM flg_checkpoints
                          WHERE thread_id = ?1 AND checkpoint_ns = ?2 AND checkpoint_id = ?3
                          UNION ALL
-                         SELECT c.checkpoint_id, c.parent_checkpoint_id, c.channel_versions, chain.depth + 1
+                         SELECT c.checkpoint_id, c.parent_checkpoint_id, c.channel_versions, c.inline_values,
+                             chain.depth + 1
                          FROM flg_checkpoints c JOIN chain
                            ON c.thread_id = ?1 AND c.checkpoint_ns = ?2 AND c.checkpoint_id = chain.parent_checkpoint_id
                      )
-                     SELECT checkpoint_id, channel_versions FROM chain WHERE depth > 0",
+                     SELECT checkpoint_id, channel_versions, inline_values FROM chain WHERE depth > 0",
                 )?;
                 let mut rows = chain.query(params![thread_id, checkpoint_ns, target])?;
                 while let Some(row) = rows.next()? {
                     let ancestor: String = row.get(0)?;
                     let versions = parse_versions(&row.get::<_, String>(1)?)?;
+                    let mut inline = unpack_inline(row.get::<_, Option<Vec<u8>>>(2)?.as_deref())?;
                     let mut terminated = Vec::new();
                     for history in histories.iter_mut().filter(|h| remaining.contains(h.channel.as_str())) {
                         if let Some(version) = versions.get(&history.channel) {
-                            if let Some(value) = load_blob(&tx, thread_id, checkpoint_ns, &history.channel, version)? {
+                            let channel = &history.channel;
+                            if let Some(value) = load_value(&tx, thread_id, checkpoint_ns, &mut inline, channel, version)? {
                                 history.seed = Some(value);
                                 terminated.push(history.channel.clone());
                             }
@@ -251,12 +258,12 @@ fn checkpoint_writes(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-fn parse_versions(json: &str) -> Result<Map<String, Value>> {
+pub(super) fn parse_versions(json: &str) -> Result<Map<String, Value>> {
     serde_json::from_str(json)
         .map_err(|e| Error::new(ErrorCode::Corrupt, format!("stored channel_versions are not JSON: {e}")))
 }
 
-fn version_text(version: &Value) -> String {
+pub(super) fn version_text(version: &Value) -> String {
     match version {
         Value::String(s) => s.clone(),
         other => other.to_string(),
@@ -283,11 +290,31 @@ fn load_blob(
     Ok(value.filter(|v| v.kind != "empty"))
 }
 
+/// A checkpoint's value of `channel`: kept in its row, or else stored as a blob.
+fn load_value(
+    conn: &Connection,
+    thread_id: &str,
+    checkpoint_ns: &str,
+    inline: &mut [(String, TypedValue)],
+    channel: &str,
+    version: &Value,
+) -> Result<Option<TypedValue>> {
+    match inline.iter_mut().find(|(c, _)| c == channel) {
+        Some((_, value)) => Ok(Some(std::mem::take(value)).filter(|v| v.kind != "empty")),
+        None => load_blob(conn, thread_id, checkpoint_ns, channel, version),
+    }
+}
+
+fn unpack_inline(bytes: Option<&[u8]>) -> Result<Vec<(String, TypedValue)>> {
+    bytes.map(inline::unpack).transpose().map(Option::unwrap_or_default)
+}
+
 fn load_tuple(conn: &Connection, row: CheckpointRow) -> Result<CheckpointTuple> {
     let versions = parse_versions(&row.channel_versions)?;
+    let mut inline = unpack_inline(row.inline_values.as_deref())?;
     let mut channel_values = Vec::with_capacity(versions.len());
     for (channel, version) in &versions {
-        if let Some(value) = load_blob(conn, &row.thread_id, &row.checkpoint_ns, channel, version)? {
+        if let Some(value) = load_value(conn, &row.thread_id, &row.checkpoint_ns, &mut inline, channel, version)? {
             channel_values.push((channel.clone(), value));
         }
     }

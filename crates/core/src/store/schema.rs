@@ -5,9 +5,9 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, ErrorCode, Result};
 
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
-const SCHEMA_V1: &str = "
+pub(super) const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS flg_checkpoints (
     thread_id TEXT NOT NULL,
     checkpoint_ns TEXT NOT NULL,
@@ -47,21 +47,20 @@ CREATE TABLE IF NOT EXISTS flg_checkpoint_writes (
 );
 ";
 
+/// Small channel values move into the checkpoint row (see `inline`); older rows have none.
+const SCHEMA_V2: &str = "ALTER TABLE flg_checkpoints ADD COLUMN inline_values BLOB;";
+
 // Rowid tables, not WITHOUT ROWID: values of a kilobyte or more would spill to overflow pages in a
 // clustered index and double the pages a put writes. A `list` across all threads sorts by checkpoint
 // id rather than keep a second index on every put for that rare call.
 
-/// Creates the tables, or checks that an existing file holds a schema this version understands.
+/// Creates the tables, brings an older schema up to date, or refuses a file from a newer version.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch("CREATE TABLE IF NOT EXISTS flg_schema_version (version INTEGER NOT NULL)")?;
     let current: Option<i64> =
         tx.query_row("SELECT max(version) FROM flg_schema_version", [], |row| row.get(0)).optional()?.flatten();
     match current {
-        None => {
-            tx.execute_batch(SCHEMA_V1)?;
-            tx.execute("INSERT INTO flg_schema_version (version) VALUES (?1)", [SCHEMA_VERSION])?;
-        }
         Some(v) if v > SCHEMA_VERSION => {
             return Err(Error::new(
                 ErrorCode::SchemaVersion,
@@ -70,7 +69,16 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
                 ),
             ));
         }
-        Some(_) => {}
+        Some(SCHEMA_VERSION) => {}
+        _ => {
+            if current.is_none() {
+                tx.execute_batch(SCHEMA_V1)?;
+            }
+            if current.unwrap_or(0) < 2 {
+                tx.execute_batch(SCHEMA_V2)?;
+            }
+            tx.execute("INSERT INTO flg_schema_version (version) VALUES (?1)", [SCHEMA_VERSION])?;
+        }
     }
     tx.commit()?;
     Ok(())

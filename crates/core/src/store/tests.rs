@@ -61,18 +61,105 @@ fn values(t: &CheckpointTuple) -> Vec<(String, String)> {
 #[test]
 fn channel_values_are_rebuilt_from_versions_and_stored_once() {
     let store = memory();
-    put(&store, "t", "1", None, r#"{"doc":"1","n":"1"}"#, vec![blob("doc", "1", "\"big\""), blob("n", "1", "1")]);
+    let big = format!("\"{}\"", "d".repeat(inline::BUDGET));
+    put(&store, "t", "1", None, r#"{"doc":"1","n":"1"}"#, vec![blob("doc", "1", &big), blob("n", "1", "1")]);
     // Only `n` changed: `doc` is not sent again and still reads back.
     put(&store, "t", "2", Some("1"), r#"{"doc":"1","n":"2"}"#, vec![blob("n", "2", "2")]);
     let latest = store.get_tuple("t", "", None).unwrap().unwrap();
     assert_eq!(latest.checkpoint_id, "2");
     assert_eq!(latest.parent_checkpoint_id.as_deref(), Some("1"));
-    assert_eq!(values(&latest), vec![("doc".into(), "\"big\"".into()), ("n".into(), "2".into())]);
+    assert_eq!(values(&latest), vec![("doc".into(), big.clone()), ("n".into(), "2".into())]);
     let first = store.get_tuple("t", "", Some("1")).unwrap().unwrap();
-    assert_eq!(values(&first), vec![("doc".into(), "\"big\"".into()), ("n".into(), "1".into())]);
-    let blobs: i64 =
-        store.with_conn(|c| Ok(c.query_row("SELECT count(*) FROM flg_checkpoint_blobs", [], |r| r.get(0))?)).unwrap();
-    assert_eq!(blobs, 3);
+    assert_eq!(values(&first), vec![("doc".into(), big.clone()), ("n".into(), "1".into())]);
+    assert_eq!(count(&store, "SELECT count(*) FROM flg_checkpoint_blobs"), 1);
+}
+
+fn count(store: &CheckpointStore, sql: &str) -> i64 {
+    store.with_conn(|c| Ok(c.query_row(sql, [], |r| r.get(0))?)).unwrap()
+}
+
+#[test]
+fn small_values_live_in_the_row_and_follow_the_parent_chain() {
+    let store = memory();
+    let big = format!("\"{}\"", "d".repeat(inline::BUDGET));
+    let empty = ChannelBlob { channel: "branch", version: "1", value: ValueRef { kind: "empty", data: &[] } };
+    put(
+        &store,
+        "t",
+        "1",
+        None,
+        r#"{"doc":"1","n":"1","branch":"1"}"#,
+        vec![blob("doc", "1", &big), blob("n", "1", "1"), empty],
+    );
+    // 2 changes `n`; 3 changes nothing; 4 forks from 1.
+    put(&store, "t", "2", Some("1"), r#"{"doc":"1","n":"2","branch":"1"}"#, vec![blob("n", "2", "2")]);
+    put(&store, "t", "3", Some("2"), r#"{"doc":"1","n":"2","branch":"1"}"#, vec![]);
+    put(&store, "t", "4", Some("1"), r#"{"doc":"1","n":"1","branch":"1"}"#, vec![]);
+    for (id, n) in [("1", "1"), ("2", "2"), ("3", "2"), ("4", "1")] {
+        let t = store.get_tuple("t", "", Some(id)).unwrap().unwrap();
+        assert_eq!(values(&t), vec![("doc".into(), big.clone()), ("n".into(), n.into())], "checkpoint {id}");
+    }
+    // Only the large value has a row of its own.
+    assert_eq!(count(&store, "SELECT count(*) FROM flg_checkpoint_blobs"), 1);
+    let listed = store.list(&ListQuery { page_size: 10, ..Default::default() }).unwrap();
+    assert_eq!(listed.tuples.len(), 4);
+    assert!(listed.tuples.iter().all(|t| t.channel_values.len() == 2));
+    // A value kept in a row seeds the delta history as a blob does.
+    put_writes(&store, "t", "2", "w", "", &[(0, "n", "5")]);
+    let h = store.delta_channel_history("t", "", Some("3"), &["n".into()]).unwrap();
+    assert_eq!(h[0].seed, Some(json("2")));
+    assert_eq!(h[0].writes.len(), 1);
+}
+
+#[test]
+fn an_unchanged_value_with_no_room_left_in_the_row_becomes_a_blob() {
+    let store = memory();
+    let a = format!("\"{}\"", "a".repeat(inline::BUDGET / 2));
+    let b = format!("\"{}\"", "b".repeat(inline::BUDGET / 2));
+    put(&store, "t", "1", None, r#"{"a":"1"}"#, vec![blob("a", "1", &a)]);
+    // The new value takes the room first.
+    put(&store, "t", "2", Some("1"), r#"{"a":"1","b":"1"}"#, vec![blob("b", "1", &b)]);
+    put(&store, "t", "3", Some("2"), r#"{"a":"1","b":"1"}"#, vec![]);
+    assert_eq!(count(&store, "SELECT count(*) FROM flg_checkpoint_blobs WHERE channel = 'a'"), 1);
+    for id in ["2", "3"] {
+        let t = store.get_tuple("t", "", Some(id)).unwrap().unwrap();
+        assert_eq!(values(&t), vec![("a".into(), a.clone()), ("b".into(), b.clone())], "checkpoint {id}");
+    }
+}
+
+#[test]
+fn a_value_at_a_version_the_checkpoint_does_not_list_is_a_blob() {
+    let store = memory();
+    put(&store, "t", "1", None, r#"{"x":"2"}"#, vec![blob("x", "1", "1")]);
+    assert!(store.get_tuple("t", "", None).unwrap().unwrap().channel_values.is_empty());
+    put(&store, "t", "2", None, r#"{"x":"1"}"#, vec![]);
+    assert_eq!(values(&store.get_tuple("t", "", Some("2")).unwrap().unwrap()), vec![("x".into(), "1".into())]);
+}
+
+#[test]
+fn a_schema_1_file_is_upgraded_and_still_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    let path = path.to_str().unwrap();
+    {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(schema::SCHEMA_V1).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE flg_schema_version (version INTEGER NOT NULL);
+             INSERT INTO flg_schema_version VALUES (1);
+             INSERT INTO flg_checkpoints
+                 VALUES ('t', '', '1', NULL, 'json', CAST('{}' AS BLOB), '{\"x\":\"1\"}', 'json', CAST('{}' AS BLOB));
+             INSERT INTO flg_checkpoint_blobs VALUES ('t', '', 'x', '1', 'json', CAST('42' AS BLOB));",
+        )
+        .unwrap();
+    }
+    let store = CheckpointStore::open(path, OpenOptions::default()).unwrap();
+    assert_eq!(values(&store.get_tuple("t", "", None).unwrap().unwrap()), vec![("x".into(), "42".into())]);
+    // A child of a row written before values were kept in rows reads its parent's blobs.
+    put(&store, "t", "2", Some("1"), r#"{"x":"1","y":"1"}"#, vec![blob("y", "1", "43")]);
+    let latest = store.get_tuple("t", "", None).unwrap().unwrap();
+    assert_eq!(values(&latest), vec![("x".into(), "42".into()), ("y".into(), "43".into())]);
+    assert_eq!(count(&store, "SELECT max(version) FROM flg_schema_version"), SCHEMA_VERSION);
 }
 
 #[test]
@@ -147,8 +234,9 @@ fn list_pages_filters_and_before() {
 #[test]
 fn delete_thread_removes_everything_of_that_thread_only() {
     let store = memory();
+    let big = format!("\"{}\"", "d".repeat(inline::BUDGET));
     for thread in ["a", "b"] {
-        put(&store, thread, "1", None, r#"{"x":"1"}"#, vec![blob("x", "1", "1")]);
+        put(&store, thread, "1", None, r#"{"x":"1"}"#, vec![blob("x", "1", &big)]);
         put_writes(&store, thread, "1", "task", "", &[(0, "x", "2")]);
     }
     store.write(|w| w.delete_thread("a")).unwrap();
@@ -156,16 +244,8 @@ fn delete_thread_removes_everything_of_that_thread_only() {
     let b = store.get_tuple("b", "", None).unwrap().unwrap();
     assert_eq!(b.channel_values.len(), 1);
     assert_eq!(b.pending_writes.len(), 1);
-    let rows: i64 = store
-        .with_conn(|c| {
-            Ok(c.query_row(
-                "SELECT (SELECT count(*) FROM flg_checkpoint_blobs) + (SELECT count(*) FROM flg_checkpoint_writes)",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
-    assert_eq!(rows, 2);
+    let rows = "SELECT (SELECT count(*) FROM flg_checkpoint_blobs) + (SELECT count(*) FROM flg_checkpoint_writes)";
+    assert_eq!(count(&store, rows), 2);
 }
 
 #[test]

@@ -1,8 +1,10 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde_json::{Map, Value};
 
-use super::{CheckpointStore, PutCheckpoint, PutWrites};
+use super::read::{parse_versions, version_text};
+use super::{inline, CheckpointStore, PutCheckpoint, PutWrites, TypedValue, ValueRef};
 use crate::error::{Error, Result};
 
 /// The write operations, run inside a transaction that `CheckpointStore::write` or
@@ -11,33 +13,69 @@ pub struct Writer<'c> {
     conn: &'c Connection,
 }
 
+struct ParentValues {
+    versions: Map<String, Value>,
+    values: Vec<(String, TypedValue)>,
+}
+
 /// One write of a group commit.
 pub type WriteJob<'a, T> = Box<dyn FnOnce(&Writer) -> Result<T> + Send + 'a>;
 
 impl Writer<'_> {
-    /// Stores a checkpoint and the blobs of the channels that changed.
+    /// Stores a checkpoint. Of the channels named in `newVersions`, small values are kept in its
+    /// row and large ones stored once per (channel, version); small values of the other channels
+    /// are copied from the parent's row.
     pub fn put(&self, put: &PutCheckpoint) -> Result<()> {
-        // A (channel, version) pair never changes value, so an existing row is kept.
-        let mut blob = self.conn.prepare_cached(
-            "INSERT INTO flg_checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT DO NOTHING",
-        )?;
+        let versions = parse_versions(put.channel_versions)?;
+        let listed = |channel: &str| versions.get(channel).map(version_text);
+        let parent = self.parent_values(put)?;
+        let mut budget = inline::BUDGET;
+        let mut kept = Vec::new();
+        let mut blobs = Vec::new();
         for b in &put.blobs {
-            blob.execute(params![put.thread_id, put.checkpoint_ns, b.channel, b.version, b.value.kind, b.value.data])?;
+            // In the row only at the version the checkpoint lists: there a blob would have been read.
+            if listed(b.channel).as_deref() == Some(b.version) && b.value.data.len() <= budget {
+                budget -= b.value.data.len();
+                kept.push((b.channel, b.value));
+            } else {
+                blobs.push(*b);
+            }
+        }
+        if let Some(parent) = &parent {
+            for (channel, value) in &parent.values {
+                let version = match listed(channel) {
+                    Some(v) if parent.versions.get(channel).map(version_text).as_ref() == Some(&v) => v,
+                    _ => continue,
+                };
+                if put.blobs.iter().any(|b| b.channel == channel) {
+                    continue;
+                }
+                let value = ValueRef { kind: &value.kind, data: &value.data };
+                if value.data.len() <= budget {
+                    budget -= value.data.len();
+                    kept.push((channel, value));
+                } else {
+                    // No room left beside this checkpoint's new values: stored where a blob is read.
+                    self.insert_blob(put, channel, &version, value)?;
+                }
+            }
+        }
+        for b in &blobs {
+            self.insert_blob(put, b.channel, b.version, b.value)?;
         }
         self.conn
             .prepare_cached(
                 "INSERT INTO flg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id,
-                     checkpoint_type, checkpoint, channel_versions, metadata_type, metadata)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     checkpoint_type, checkpoint, channel_versions, metadata_type, metadata, inline_values)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
                      parent_checkpoint_id = excluded.parent_checkpoint_id,
                      checkpoint_type = excluded.checkpoint_type,
                      checkpoint = excluded.checkpoint,
                      channel_versions = excluded.channel_versions,
                      metadata_type = excluded.metadata_type,
-                     metadata = excluded.metadata",
+                     metadata = excluded.metadata,
+                     inline_values = excluded.inline_values",
             )?
             .execute(params![
                 put.thread_id,
@@ -48,8 +86,40 @@ impl Writer<'_> {
                 put.checkpoint.data,
                 put.channel_versions,
                 put.metadata.kind,
-                put.metadata.data
+                put.metadata.data,
+                inline::pack(&kept)
             ])?;
+        Ok(())
+    }
+
+    /// The parent's channel versions and the values kept in its row, if it is stored.
+    fn parent_values(&self, put: &PutCheckpoint) -> Result<Option<ParentValues>> {
+        let Some(parent_id) = put.parent_checkpoint_id else { return Ok(None) };
+        let row: Option<(String, Option<Vec<u8>>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT channel_versions, inline_values FROM flg_checkpoints
+                 WHERE thread_id = ?1 AND checkpoint_ns = ?2 AND checkpoint_id = ?3",
+            )?
+            .query_row(params![put.thread_id, put.checkpoint_ns, parent_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        match row {
+            Some((versions, Some(values))) => {
+                Ok(Some(ParentValues { versions: parse_versions(&versions)?, values: inline::unpack(&values)? }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn insert_blob(&self, put: &PutCheckpoint, channel: &str, version: &str, value: ValueRef) -> Result<()> {
+        // A (channel, version) pair never changes value, so an existing row is kept.
+        self.conn
+            .prepare_cached(
+                "INSERT INTO flg_checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![put.thread_id, put.checkpoint_ns, channel, version, value.kind, value.data])?;
         Ok(())
     }
 
