@@ -2,10 +2,9 @@
 //! a read always sees the writes issued before it. Writes that queue up while the thread is busy
 //! are committed together (`CheckpointStore::write_group`).
 
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Mutex, PoisonError};
 use std::thread;
-use std::time::{Duration, Instant};
 
 use super::write::{guard, WriteJob};
 use super::{CheckpointStore, OpenOptions};
@@ -82,23 +81,6 @@ fn refuse<T>(request: Request<T>) {
     done(Err(Error::new(ErrorCode::Closed, "the checkpointer is closed")));
 }
 
-/// How long the thread polls for more work before it sleeps. Calls awaited one after another come
-/// back within tens of microseconds, and a round trip to a sleeping thread costs about 10 us more
-/// than to a polling one (measured on a 2-vCPU VM). Polling yields the core to any runnable thread.
-const SPIN: Duration = Duration::from_micros(100);
-
-fn next_request<T>(receiver: &Receiver<Request<T>>) -> Option<Request<T>> {
-    let start = Instant::now();
-    loop {
-        match receiver.try_recv() {
-            Ok(request) => return Some(request),
-            Err(TryRecvError::Disconnected) => return None,
-            Err(TryRecvError::Empty) if start.elapsed() < SPIN => thread::yield_now(),
-            Err(TryRecvError::Empty) => return receiver.recv().ok(),
-        }
-    }
-}
-
 fn run<T: Default>(opened: Result<CheckpointStore>, receiver: Receiver<Request<T>>) {
     let store = match opened {
         Ok(store) => store,
@@ -114,7 +96,7 @@ fn run<T: Default>(opened: Result<CheckpointStore>, receiver: Receiver<Request<T
     };
     let mut next = None;
     // Ends when `close` was handled, or when the last sender is gone (the store was dropped).
-    while let Some(request) = next.take().or_else(|| next_request(&receiver)) {
+    while let Some(request) = next.take().or_else(|| receiver.recv().ok()) {
         match request {
             Request::Read(job, done) => done(guard(|| job(&store))),
             Request::Write(job, done) => {
