@@ -1,2 +1,2 @@
 export { RustSqliteSaver, type RustSqliteSaverOptions } from "./saver.js";
-export { FastLangGraphError, type FastLangGraphErrorCode } from "./errors.js";
+export { FastLangGraphError, type FastLangGraphErrorCode } from "@fast-langgraph/native/errors";

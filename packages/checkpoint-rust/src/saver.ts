@@ -17,7 +17,7 @@ import {
 } from "@langchain/langgraph-checkpoint";
 import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph/native";
 
-import { FastLangGraphError, fromNativeError } from "./errors.js";
+import { FastLangGraphError, fromNativeError } from "@fast-langgraph/native/errors";
 import { MessageListEncoder } from "./message-list.js";
 import { parseWithMessages } from "./message-revive.js";
 import { parsePlainJson, stringifyPlainJson } from "./plain-json.js";
