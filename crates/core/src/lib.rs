@@ -1,7 +1,6 @@
 //! The storage engine of fast-langgraph-js, free of any N-API type so that it is tested with
 //! `cargo test` and reused by every binding.
 
-pub mod cache;
 pub mod error;
 pub mod jsonplus;
 pub mod store;
