@@ -1,7 +1,7 @@
 import { BaseMessage } from "@langchain/core/messages";
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
-import { isStockSerializer } from "./plain-json.js";
+import { isStockSerializer } from "@fast-langgraph/serde";
 
 /** What the stock serializer writes for the whole value when stringifying throws. */
 const UNSERIALIZABLE = JSON.stringify("[unable to serialize, circular reference is too complex to analyze]");

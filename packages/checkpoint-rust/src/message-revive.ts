@@ -2,7 +2,7 @@ import * as messages from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
-import { isStockSerializer } from "./plain-json.js";
+import { isStockSerializer } from "@fast-langgraph/serde";
 
 type MessageClass = new (fields: Record<string, unknown>) => BaseMessage;
 

@@ -4,7 +4,7 @@ import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { JsonPlusSerializer, emptyCheckpoint } from "@langchain/langgraph-checkpoint";
 
 import { RustSqliteSaver } from "../src/index.js";
-import { parsePlainJson, stringifyPlainJson } from "../src/plain-json.js";
+import { parsePlainJson, stringifyPlainJson } from "@fast-langgraph/serde";
 
 // The fast paths must be indistinguishable from the stock serializer: same bytes out, same values in.
 const serde = new JsonPlusSerializer();

@@ -33,8 +33,14 @@ export function parsePlainJson(
  * so `JSON.stringify` writes the same bytes.
  */
 export function stringifyPlainJson(serde: SerializerProtocol, value: unknown): Uint8Array | undefined {
+  const text = plainJsonText(serde, value);
+  return text === undefined ? undefined : Buffer.from(text);
+}
+
+/** `stringifyPlainJson` as text, for a caller that keeps it in memory. */
+export function plainJsonText(serde: SerializerProtocol, value: unknown): string | undefined {
   if (!isStockSerializer(serde) || !isPlain(value, 0, { nodes: 0 })) return undefined;
-  return Buffer.from(JSON.stringify(value));
+  return JSON.stringify(value);
 }
 
 function isPlain(value: unknown, depth: number, budget: { nodes: number }): boolean {

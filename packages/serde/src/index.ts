@@ -1,0 +1,1 @@
+export { isStockSerializer, parsePlainJson, plainJsonText, stringifyPlainJson } from "./plain-json.js";
