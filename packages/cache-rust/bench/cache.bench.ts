@@ -1,0 +1,116 @@
+/**
+ * RustCache against the official InMemoryCache, on the same work in one process.
+ *
+ *   pnpm --filter @fast-langgraph/cache-rust bench      (or `pnpm bench` at the root)
+ */
+import { performance } from "node:perf_hooks";
+
+import { AIMessage } from "@langchain/core/messages";
+import { InMemoryCache, type BaseCache } from "@langchain/langgraph-checkpoint";
+
+import { RustCache } from "../src/index.js";
+
+type Kind = "InMemoryCache" | "RustCache";
+const KINDS: Kind[] = ["InMemoryCache", "RustCache"];
+
+/** A node's cached output of about `bytes` bytes of JSON. */
+function valueOfSize(bytes: number) {
+  const items = [];
+  for (let size = 0, i = 0; size < bytes; i++) {
+    const text = `item ${i} `.padEnd(200, "lorem ipsum dolor sit amet ");
+    items.push({ id: `i-${i}`, text, score: i / 7 });
+    size += text.length + 40;
+  }
+  return { items };
+}
+
+/** A node's output holding LangChain messages, of about `bytes` bytes of JSON. */
+function messagesOfSize(bytes: number) {
+  const messages = [];
+  for (let size = 0, i = 0; size < bytes; i++) {
+    const text = `answer ${i} `.padEnd(200, "lorem ipsum dolor sit amet ");
+    messages.push(new AIMessage({ content: text, id: `a-${i}` }));
+    size += text.length + 150;
+  }
+  return { messages };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+async function timed(iterations: number, body: (i: number) => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < Math.max(3, iterations >> 3); i++) await body(i);
+  const t0 = performance.now();
+  for (let i = 0; i < iterations; i++) await body(i);
+  return ((performance.now() - t0) * 1000) / iterations;
+}
+
+/** `get` of a present key and `set` of a new one, each cache in turn, 5 rounds after a warm-up round. */
+async function measure(label: string, value: unknown, iterations: number) {
+  const samples = { get: new Map<Kind, number[]>(), set: new Map<Kind, number[]>() };
+  for (let round = 0; round <= 5; round++) {
+    for (const kind of KINDS) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const cache: BaseCache =
+        kind === "RustCache" ? new RustCache({ maxEntries: 1e6, maxBytes: 2 ** 32 }) : new InMemoryCache();
+      const ns = ["node", "slow"];
+      const set = await timed(iterations, (i) => cache.set([{ key: [ns, `k${i}`], value }]));
+      const get = await timed(iterations, async (i) => {
+        if ((await cache.get([[ns, `k${i % iterations}`]])).length !== 1) throw new Error("miss");
+      });
+      if (round === 0) continue;
+      for (const [op, us] of [
+        ["get", get],
+        ["set", set],
+      ] as const) {
+        samples[op].set(kind, [...(samples[op].get(kind) ?? []), us]);
+      }
+    }
+  }
+  return (["get", "set"] as const).map((op) => {
+    const peer = median(samples[op].get("InMemoryCache")!);
+    const ours = median(samples[op].get("RustCache")!);
+    return `| ${op === "get" ? "get (hit)" : "set"} | ${label} | ${peer.toFixed(1)} | ${ours.toFixed(1)} | ${(peer / ours).toFixed(1)}x |`;
+  });
+}
+
+/**
+ * Resident memory after writing `total` bytes of distinct 100 KB entries into a cache bounded to
+ * `bound` bytes, over the resident memory before (both after a full garbage collection).
+ */
+async function memoryBound(bound: number, total: number) {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const value = "x".repeat(100 * 1024);
+  const cache = new RustCache({ maxBytes: bound });
+  gc?.();
+  const before = process.memoryUsage().rss;
+  for (let written = 0, i = 0; written < total; written += value.length, i++) {
+    // A distinct value each time, so nothing is shared between entries.
+    await cache.set([{ key: [["bench"], `k${i}`], value: `${i}${value}` }]);
+  }
+  gc?.();
+  const growth = process.memoryUsage().rss - before;
+  return { growth, stats: cache.stats() };
+}
+
+async function main() {
+  console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
+  const rows = [
+    ...(await measure("1 KB", valueOfSize(1 << 10), 20000)),
+    ...(await measure("100 KB", valueOfSize(100 << 10), 300)),
+    ...(await measure("1 KB of messages", messagesOfSize(1 << 10), 5000)),
+  ];
+  console.log("## RustCache (µs per call, lower is better; median of 5 interleaved rounds after a warm-up round)\n");
+  console.log("| operation | value | InMemoryCache | RustCache | InMemoryCache / RustCache |");
+  console.log("|---|---|---|---|---|");
+  for (const row of rows) console.log(row);
+  const bound = 10 * 1024 * 1024;
+  const { growth, stats } = await memoryBound(bound, 1024 * 1024 * 1024);
+  console.log(`\n## Memory bound\n`);
+  console.log(
+    `maxBytes 10 MB, 1 GB of distinct 100 KB entries written: resident memory grew ${(growth / 1048576).toFixed(1)} MB ` +
+      `(${(growth / bound).toFixed(2)}x the bound); ${stats.entries} entries (${(stats.bytes / 1048576).toFixed(1)} MB) kept, ` +
+      `${stats.evictions} evicted.`,
+  );
+}
+
+await main();

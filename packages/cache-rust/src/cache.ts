@@ -1,0 +1,130 @@
+import { performance } from "node:perf_hooks";
+
+import { FastLangGraphError } from "@fast-langgraph/native/errors";
+import { plainJsonText } from "@fast-langgraph/serde";
+import {
+  BaseCache,
+  type CacheFullKey,
+  type CacheNamespace,
+  type SerializerProtocol,
+} from "@langchain/langgraph-checkpoint";
+
+import { MemoryStore, type StoredValue } from "./memory-store.js";
+
+export interface RustCacheOptions {
+  /** Most entries kept; the least recently used go first. Default 10 000. */
+  maxEntries?: number;
+  /** Most bytes kept: keys, values and about 100 bytes per entry. Default 64 MiB. */
+  maxBytes?: number;
+  /** Serializer for cached values. Default: `JsonPlusSerializer`. */
+  serde?: SerializerProtocol;
+}
+
+export interface RustCacheStats {
+  hits: number;
+  misses: number;
+  /** Entries removed to stay within `maxEntries` and `maxBytes`, or too large to keep at all. */
+  evictions: number;
+  /** Entries removed because their time to live had passed. */
+  expirations: number;
+  /** Values that could not be stored (the serializer failed, or `ttl` was not a number of at least 0). */
+  failures: number;
+  entries: number;
+  bytes: number;
+  /** `hits / (hits + misses)`, or 0 before the first lookup. */
+  hitRate: number;
+}
+
+const DEFAULT_MAX_ENTRIES = 10_000;
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A LangGraph node cache (`graph.compile({ cache })`) bounded by entries and bytes, with least
+ * recently used eviction and per-entry expiry. Values are stored serialized, as `InMemoryCache`
+ * stores them, so a cached result never shares objects with the code that made or reads it.
+ */
+export class RustCache<V = unknown> extends BaseCache<V> {
+  readonly #store: MemoryStore;
+  #failures = 0;
+
+  /** Throws `FLG_INVALID_ARGUMENT` for a limit that is not a whole number of at least 1. */
+  constructor(options: RustCacheOptions = {}) {
+    super(options.serde);
+    this.#store = new MemoryStore(
+      limit("maxEntries", options.maxEntries, DEFAULT_MAX_ENTRIES),
+      limit("maxBytes", options.maxBytes, DEFAULT_MAX_BYTES),
+    );
+  }
+
+  async get(keys: CacheFullKey[]): Promise<{ key: CacheFullKey; value: V }[]> {
+    const now = performance.now();
+    const hits: { key: CacheFullKey; value: V }[] = [];
+    for (const key of keys) {
+      const stored = this.#store.get(encodeKey(key), now);
+      if (!stored) continue;
+      // Awaited only when it is a promise: the plain-JSON path has no microtask to wait for.
+      const value = this.#load(stored);
+      hits.push({ key, value: value instanceof Promise ? await value : value });
+    }
+    return hits;
+  }
+
+  /** Never rejects: LangGraph does not await it. A value that cannot be stored is counted in `stats()`. */
+  async set(pairs: { key: CacheFullKey; value: V; ttl?: number }[]): Promise<void> {
+    for (const { key, value, ttl } of pairs) {
+      try {
+        if (ttl !== undefined && ttl !== null && !(ttl >= 0)) throw new RangeError(`invalid ttl ${ttl}`);
+        const dumped = this.#dump(value);
+        const stored = dumped instanceof Promise ? await dumped : dumped;
+        this.#store.set(encodeKey(key), stored, ttl == null ? undefined : ttl * 1000, performance.now());
+      } catch {
+        this.#failures++;
+      }
+    }
+  }
+
+  /** Clears the given namespaces (each exactly, as `InMemoryCache` does), or everything for `[]`. */
+  async clear(namespaces: CacheNamespace[]): Promise<void> {
+    if (namespaces.length === 0) this.#store.clear();
+    for (const namespace of namespaces) this.#store.clearPrefix(namespacePrefix(namespace));
+  }
+
+  stats(): RustCacheStats {
+    const counters = this.#store.counters();
+    const lookups = counters.hits + counters.misses;
+    return { ...counters, failures: this.#failures, hitRate: lookups === 0 ? 0 : counters.hits / lookups };
+  }
+
+  #dump(value: V): StoredValue | Promise<StoredValue> {
+    const text = plainJsonText(this.serde, value);
+    if (text !== undefined) return { kind: "json", payload: text };
+    return this.serde.dumpsTyped(value).then(([kind, data]) => {
+      // A serializer may hand back the caller's own array: keep a copy of it.
+      const payload = typeof data === "string" ? Buffer.from(data) : data === value ? new Uint8Array(data) : data;
+      return { kind, payload };
+    });
+  }
+
+  #load({ kind, payload }: StoredValue): V | Promise<V> {
+    // Text comes only from the plain-JSON path, which the stock serializer would read back unchanged.
+    if (typeof payload === "string") return JSON.parse(payload) as V;
+    return this.serde.loadsTyped(kind, payload);
+  }
+}
+
+function limit(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (Number.isSafeInteger(value) && value >= 1) return value;
+  throw new FastLangGraphError("FLG_INVALID_ARGUMENT", `${name} must be a whole number of at least 1, not ${value}`);
+}
+
+// Keys are JSON arrays, so no namespace or key can run into another, and one namespace's keys
+// share a prefix.
+function encodeKey([namespace, key]: CacheFullKey): string {
+  return JSON.stringify([namespace, key]);
+}
+
+function namespacePrefix(namespace: CacheNamespace): string {
+  // `[["a","b"],""]` without its `""]`.
+  return JSON.stringify([namespace, ""]).slice(0, -3);
+}
