@@ -33,6 +33,13 @@ export declare class NativeCheckpointStore {
   close(): Promise<void>
 }
 
+/**
+ * The 128-bit XXH3 of a JSON text's canonical form (object keys sorted), as 32 hex digits: two
+ * values that differ only in key order get the same key. Throws `FLG_INVALID_ARGUMENT` for text
+ * that is not JSON.
+ */
+export declare function canonicalJsonHash(json: string): string
+
 export interface CheckpointStoreOptions {
   /** `"NORMAL"` (default: survives a process crash) or `"FULL"` (also survives a power loss). */
   synchronous?: string

@@ -836,4 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeCheckpointStore = nativeBinding.NativeCheckpointStore
+module.exports.canonicalJsonHash = nativeBinding.canonicalJsonHash
 module.exports.openCheckpointStore = nativeBinding.openCheckpointStore

@@ -2,6 +2,7 @@
 //! `cargo test` and reused by every binding.
 
 pub mod error;
+pub mod hash;
 pub mod jsonplus;
 pub mod store;
 

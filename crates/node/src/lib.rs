@@ -1,7 +1,8 @@
 //! `@fast-langgraph/native`: the one N-API addon of fast-langgraph-js. It converts arguments,
-//! hands the work to `fast-langgraph-core` (which runs it on the store's own thread) and encodes
-//! results; no logic of its own lives here.
+//! hands the work to `fast-langgraph-core` (checkpoint stores run it on a thread of their own) and
+//! encodes results; no logic of its own lives here.
 
+mod cache_key;
 mod checkpoint;
 mod completion;
 mod wire;
