@@ -19,8 +19,8 @@ import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph
 
 import { FastLangGraphError, fromNativeError } from "@fast-langgraph/native/errors";
 import { MessageListEncoder } from "./message-list.js";
-import { parseWithMessages } from "./message-revive.js";
-import { parsePlainJson, stringifyPlainJson } from "@fast-langgraph/serde";
+
+import { parsePlainJson, parseWithMessages, stringifyPlainJson } from "@fast-langgraph/serde";
 import {
   WireReader,
   type StoredValue,

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
 
-import { parseWithMessages } from "../src/message-revive.js";
+import { parseWithMessages } from "@fast-langgraph/serde";
 import { conversation } from "./fixtures/conversation.js";
 
 // Reading messages without the stock reviver must give what the stock reviver gives: same classes,

@@ -1,1 +1,2 @@
 export { isStockSerializer, parsePlainJson, plainJsonText, stringifyPlainJson } from "./plain-json.js";
+export { parseWithMessages } from "./message-revive.js";

@@ -2,7 +2,7 @@ import * as messages from "@langchain/core/messages";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
-import { isStockSerializer } from "@fast-langgraph/serde";
+import { isStockSerializer } from "./plain-json.js";
 
 type MessageClass = new (fields: Record<string, unknown>) => BaseMessage;
 
