@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 
 import { FastLangGraphError } from "@fast-langgraph/native/errors";
-import { plainJsonText } from "@fast-langgraph/serde";
+import { parseWithMessages, plainJsonText } from "@fast-langgraph/serde";
 import {
   BaseCache,
   type CacheFullKey,
@@ -108,7 +108,9 @@ export class RustCache<V = unknown> extends BaseCache<V> {
   #load({ kind, payload }: StoredValue): V | Promise<V> {
     // Text comes only from the plain-JSON path, which the stock serializer would read back unchanged.
     if (typeof payload === "string") return JSON.parse(payload) as V;
-    return this.serde.loadsTyped(kind, payload);
+    // Messages with plain fields are built directly, as the checkpointer reads them.
+    const fast = parseWithMessages(this.serde, kind, payload);
+    return fast ? (fast.value as V) : this.serde.loadsTyped(kind, payload);
   }
 }
 
