@@ -9,7 +9,9 @@ import { AIMessage } from "@langchain/core/messages";
 import { Annotation, START, StateGraph } from "@langchain/langgraph";
 import { InMemoryCache, type BaseCache } from "@langchain/langgraph-checkpoint";
 
-import { RustCache, canonicalKey } from "../src/index.js";
+import { LRUCache } from "lru-cache";
+
+import { RustCache, argumentsKey, cached, canonicalKey } from "../src/index.js";
 
 type Kind = "InMemoryCache" | "RustCache";
 const KINDS: Kind[] = ["InMemoryCache", "RustCache"];
@@ -104,6 +106,34 @@ async function nodeHit(rounds: number) {
 }
 
 /**
+ * The hit path of `cached()` against a memoizer built on lru-cache with the same key function, for
+ * a call shaped like an LLM call (a prompt and options).
+ */
+async function cachedHit(rounds: number, iterations: number) {
+  const llm = async (prompt: string, options: { model: string; temperature: number }) => ({ prompt, options });
+  const lru = new LRUCache<string, { value: unknown }>({ max: 1000 });
+  const memoized = async (prompt: string, options: { model: string; temperature: number }) => {
+    const key = argumentsKey([prompt, options]);
+    const hit = lru.get(key);
+    if (hit) return hit.value;
+    const value = await llm(prompt, options);
+    lru.set(key, { value });
+    return value;
+  };
+  const variants = { "lru-cache memoizer": memoized, "cached()": cached(llm) };
+  const prompt = "Summarize the following document in three sentences. ".repeat(10);
+  const options = { model: "fake-model", temperature: 0 };
+  const samples = new Map<string, number[]>();
+  for (let round = 0; round <= rounds; round++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      const us = await timed(iterations, () => fn(prompt, options));
+      if (round > 0) samples.set(name, [...(samples.get(name) ?? []), us]);
+    }
+  }
+  return [...samples].map(([name, us]) => [name, median(us)] as const);
+}
+
+/**
  * Resident memory after writing `total` bytes of distinct 100 KB entries into a cache bounded to
  * `bound` bytes, over the resident memory before (both after a full garbage collection).
  */
@@ -139,6 +169,11 @@ async function main() {
   console.log("| cache, key | ms | InMemoryCache with the default key / this |");
   console.log("|---|---|---|");
   for (const [name, ms] of hits) console.log(`| ${name} | ${ms.toFixed(1)} | ${(peer / ms).toFixed(1)}x |`);
+  const memo = await cachedHit(5, 50000);
+  console.log("\n## cached() hit (µs per call, median of 5 rounds after a warm-up round; same key function)\n");
+  console.log("| memoizer | µs | lru-cache memoizer / this |");
+  console.log("|---|---|---|");
+  for (const [name, us] of memo) console.log(`| ${name} | ${us.toFixed(2)} | ${(memo[0][1] / us).toFixed(1)}x |`);
   const bound = 10 * 1024 * 1024;
   const { growth, stats } = await memoryBound(bound, 1024 * 1024 * 1024);
   console.log(`\n## Memory bound\n`);

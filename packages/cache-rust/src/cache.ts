@@ -1,6 +1,5 @@
 import { performance } from "node:perf_hooks";
 
-import { FastLangGraphError } from "@fast-langgraph/native/errors";
 import { parseWithMessages, plainJsonText } from "@fast-langgraph/serde";
 import {
   BaseCache,
@@ -9,7 +8,14 @@ import {
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
 
-import { MemoryStore, type StoredValue } from "./memory-store.js";
+import { MemoryStore } from "./memory-store.js";
+import { limitOption, ttlOption } from "./options.js";
+
+/** A cached value: JSON text from the plain-JSON fast path, or the serializer's own bytes. */
+interface StoredValue {
+  kind: string;
+  payload: string | Uint8Array;
+}
 
 export interface RustCacheOptions {
   /** Most entries kept; the least recently used go first. Default 10 000. */
@@ -44,15 +50,15 @@ const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
  * stores them, so a cached result never shares objects with the code that made or reads it.
  */
 export class RustCache<V = unknown> extends BaseCache<V> {
-  readonly #store: MemoryStore;
+  readonly #store: MemoryStore<StoredValue>;
   #failures = 0;
 
   /** Throws `FLG_INVALID_ARGUMENT` for a limit that is not a whole number of at least 1. */
   constructor(options: RustCacheOptions = {}) {
     super(options.serde);
     this.#store = new MemoryStore(
-      limit("maxEntries", options.maxEntries, DEFAULT_MAX_ENTRIES),
-      limit("maxBytes", options.maxBytes, DEFAULT_MAX_BYTES),
+      limitOption("maxEntries", options.maxEntries, DEFAULT_MAX_ENTRIES),
+      limitOption("maxBytes", options.maxBytes, DEFAULT_MAX_BYTES),
     );
   }
 
@@ -63,7 +69,7 @@ export class RustCache<V = unknown> extends BaseCache<V> {
       const stored = this.#store.get(encodeKey(key), now);
       if (!stored) continue;
       // Awaited only when it is a promise: the plain-JSON path has no microtask to wait for.
-      const value = this.#load(stored);
+      const value = this.#load(stored.value);
       hits.push({ key, value: value instanceof Promise ? await value : value });
     }
     return hits;
@@ -73,10 +79,12 @@ export class RustCache<V = unknown> extends BaseCache<V> {
   async set(pairs: { key: CacheFullKey; value: V; ttl?: number }[]): Promise<void> {
     for (const { key, value, ttl } of pairs) {
       try {
-        if (ttl !== undefined && ttl !== null && !(ttl >= 0)) throw new RangeError(`invalid ttl ${ttl}`);
+        const ttlMs = ttlOption(ttl ?? undefined);
         const dumped = this.#dump(value);
         const stored = dumped instanceof Promise ? await dumped : dumped;
-        this.#store.set(encodeKey(key), stored, ttl == null ? undefined : ttl * 1000, performance.now());
+        const bytes =
+          stored.kind.length + (typeof stored.payload === "string" ? stored.payload.length : stored.payload.byteLength);
+        this.#store.set(encodeKey(key), stored, bytes, ttlMs, performance.now());
       } catch {
         this.#failures++;
       }
@@ -112,12 +120,6 @@ export class RustCache<V = unknown> extends BaseCache<V> {
     const fast = parseWithMessages(this.serde, kind, payload);
     return fast ? (fast.value as V) : this.serde.loadsTyped(kind, payload);
   }
-}
-
-function limit(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (Number.isSafeInteger(value) && value >= 1) return value;
-  throw new FastLangGraphError("FLG_INVALID_ARGUMENT", `${name} must be a whole number of at least 1, not ${value}`);
 }
 
 // Keys are JSON arrays, so no namespace or key can run into another, and one namespace's keys

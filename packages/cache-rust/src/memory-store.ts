@@ -1,10 +1,5 @@
-/** A stored value: JSON text from the plain-JSON fast path, or the serializer's own bytes. */
-export interface StoredValue {
-  kind: string;
-  payload: string | Uint8Array;
-}
-
-interface Entry extends StoredValue {
+interface Entry<T> {
+  value: T;
   /** `performance.now()` after which the entry is gone; `undefined` for never. */
   expires: number | undefined;
   size: number;
@@ -19,7 +14,7 @@ export interface MemoryStoreCounters {
   bytes: number;
 }
 
-/** Bytes counted per entry beside its key and value (the Map entry and the entry object). */
+/** Bytes counted per entry beside its key and the size the caller gives (the Map entry and the entry object). */
 const ENTRY_OVERHEAD = 100;
 /** Expired entries examined at the old end on each `set`: expiry does not wait for a read. */
 const SWEEP = 8;
@@ -28,8 +23,8 @@ const SWEEP = 8;
  * Entries in a `Map` kept in least-recently-used order (a read moves an entry to the end), so the
  * first key is always the next to evict: O(1) for every operation.
  */
-export class MemoryStore {
-  readonly #entries = new Map<string, Entry>();
+export class MemoryStore<T> {
+  readonly #entries = new Map<string, Entry<T>>();
   #bytes = 0;
   #counters = { hits: 0, misses: 0, evictions: 0, expirations: 0 };
 
@@ -38,7 +33,8 @@ export class MemoryStore {
     readonly maxBytes: number,
   ) {}
 
-  get(key: string, now: number): StoredValue | undefined {
+  /** The entry's value, wrapped so that a stored `undefined` is told from a miss. */
+  get(key: string, now: number): { value: T } | undefined {
     const entry = this.#entries.get(key);
     if (entry && !expired(entry, now)) {
       this.#entries.delete(key);
@@ -54,18 +50,25 @@ export class MemoryStore {
     return undefined;
   }
 
-  /** Stores a value, then evicts the least recently used until within the limits. A value larger than `maxBytes` is not kept. */
-  set(key: string, value: StoredValue, ttlMs: number | undefined, now: number): void {
-    const old = this.#entries.get(key);
-    if (old) this.#remove(key, old);
+  /** Whether `key` holds a live entry; neither a hit nor a miss, and the entry's place does not change. */
+  has(key: string, now: number): boolean {
+    const entry = this.#entries.get(key);
+    return entry !== undefined && !expired(entry, now);
+  }
+
+  /**
+   * Stores a value of about `bytes` bytes, then evicts the least recently used until within the
+   * limits. A value larger than `maxBytes` is not kept.
+   */
+  set(key: string, value: T, bytes: number, ttlMs: number | undefined, now: number): void {
+    this.delete(key);
     this.#sweep(now);
-    const payloadBytes = typeof value.payload === "string" ? value.payload.length : value.payload.byteLength;
-    const size = ENTRY_OVERHEAD + key.length + value.kind.length + payloadBytes;
+    const size = ENTRY_OVERHEAD + key.length + bytes;
     if (size > this.maxBytes) {
       this.#counters.evictions++;
       return;
     }
-    this.#entries.set(key, { ...value, expires: ttlMs === undefined ? undefined : now + ttlMs, size });
+    this.#entries.set(key, { value, expires: ttlMs === undefined ? undefined : now + ttlMs, size });
     this.#bytes += size;
     while (this.#entries.size > this.maxEntries || this.#bytes > this.maxBytes) {
       const [oldest, entry] = this.#entries.entries().next().value!;
@@ -73,6 +76,11 @@ export class MemoryStore {
       if (expired(entry, now)) this.#counters.expirations++;
       else this.#counters.evictions++;
     }
+  }
+
+  delete(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry) this.#remove(key, entry);
   }
 
   /** Removes the entries whose key starts with `prefix`. */
@@ -91,7 +99,7 @@ export class MemoryStore {
     return { ...this.#counters, entries: this.#entries.size, bytes: this.#bytes };
   }
 
-  #remove(key: string, entry: Entry): void {
+  #remove(key: string, entry: Entry<T>): void {
     this.#entries.delete(key);
     this.#bytes -= entry.size;
   }
@@ -106,6 +114,6 @@ export class MemoryStore {
   }
 }
 
-function expired(entry: Entry, now: number): boolean {
+function expired(entry: Entry<unknown>, now: number): boolean {
   return entry.expires !== undefined && now >= entry.expires;
 }
