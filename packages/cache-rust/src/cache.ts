@@ -8,7 +8,7 @@ import {
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
 
-import { MemoryStore } from "./memory-store.js";
+import { MemoryStore, type MemoryStoreCounters } from "./memory-store.js";
 import { limitOption, ttlOption } from "./options.js";
 
 /** A cached value: JSON text from the plain-JSON fast path, or the serializer's own bytes. */
@@ -26,19 +26,9 @@ export interface RustCacheOptions {
   serde?: SerializerProtocol;
 }
 
-export interface RustCacheStats {
-  hits: number;
-  misses: number;
-  /** Entries removed to stay within `maxEntries` and `maxBytes`, or too large to keep at all. */
-  evictions: number;
-  /** Entries removed because their time to live had passed. */
-  expirations: number;
+export interface RustCacheStats extends MemoryStoreCounters {
   /** Values that could not be stored (the serializer failed, or `ttl` was not a number of at least 0). */
   failures: number;
-  entries: number;
-  bytes: number;
-  /** `hits / (hits + misses)`, or 0 before the first lookup. */
-  hitRate: number;
 }
 
 const DEFAULT_MAX_ENTRIES = 10_000;
@@ -98,9 +88,7 @@ export class RustCache<V = unknown> extends BaseCache<V> {
   }
 
   stats(): RustCacheStats {
-    const counters = this.#store.counters();
-    const lookups = counters.hits + counters.misses;
-    return { ...counters, failures: this.#failures, hitRate: lookups === 0 ? 0 : counters.hits / lookups };
+    return { ...this.#store.counters(), failures: this.#failures };
   }
 
   #dump(value: V): StoredValue | Promise<StoredValue> {

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 
 import { argumentsKey } from "./arguments-key.js";
-import { MemoryStore } from "./memory-store.js";
+import { MemoryStore, type MemoryStoreCounters } from "./memory-store.js";
 import { limitOption, ttlOption } from "./options.js";
 
 export interface CachedOptions<A extends unknown[]> {
@@ -19,16 +19,7 @@ export interface CachedOptions<A extends unknown[]> {
   key?: (...args: A) => string;
 }
 
-export interface CachedStats {
-  hits: number;
-  misses: number;
-  evictions: number;
-  expirations: number;
-  entries: number;
-  bytes: number;
-  /** `hits / (hits + misses)`, or 0 before the first call. */
-  hitRate: number;
-}
+export type CachedStats = MemoryStoreCounters;
 
 export interface CachedFunction<A extends unknown[], R> {
   (...args: A): Promise<R>;
@@ -88,11 +79,7 @@ export function cached<A extends unknown[], R>(
     return result;
   };
   return Object.assign(call, {
-    stats(): CachedStats {
-      const counters = store.counters();
-      const lookups = counters.hits + counters.misses;
-      return { ...counters, hitRate: lookups === 0 ? 0 : counters.hits / lookups };
-    },
+    stats: (): CachedStats => store.counters(),
     clear: () => store.clear(),
     invalidate: (...args: A) => store.delete(keyOf(args)),
     has: (...args: A) => store.has(keyOf(args), performance.now()),

@@ -8,10 +8,14 @@ interface Entry<T> {
 export interface MemoryStoreCounters {
   hits: number;
   misses: number;
+  /** Entries removed to stay within the limits, or too large to keep at all. */
   evictions: number;
+  /** Entries removed because their time to live had passed. */
   expirations: number;
   entries: number;
   bytes: number;
+  /** `hits / (hits + misses)`, or 0 before the first lookup. */
+  hitRate: number;
 }
 
 /** Bytes counted per entry beside its key and the size the caller gives (the Map entry and the entry object). */
@@ -96,7 +100,9 @@ export class MemoryStore<T> {
   }
 
   counters(): MemoryStoreCounters {
-    return { ...this.#counters, entries: this.#entries.size, bytes: this.#bytes };
+    const { hits, misses } = this.#counters;
+    const hitRate = hits + misses === 0 ? 0 : hits / (hits + misses);
+    return { ...this.#counters, entries: this.#entries.size, bytes: this.#bytes, hitRate };
   }
 
   #remove(key: string, entry: Entry<T>): void {
