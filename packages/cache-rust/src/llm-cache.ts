@@ -1,0 +1,55 @@
+import { performance } from "node:perf_hooks";
+
+import { BaseCache } from "@langchain/core/caches";
+import type { Generation } from "@langchain/core/outputs";
+
+import { MemoryStore, type MemoryStoreCounters } from "./memory-store.js";
+import { limitOption, ttlOption } from "./options.js";
+
+export interface RustLLMCacheOptions {
+  /** Seconds an answer stays cached; default: until evicted. */
+  ttl?: number;
+  /** Most answers kept; the least recently used go first. Default 1000. */
+  maxEntries?: number;
+  /** Most bytes kept, measured as each answer's JSON. Default 64 MiB. */
+  maxBytes?: number;
+}
+
+const DEFAULT_MAX_ENTRIES = 1000;
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A model cache for `@langchain/core` (`new ChatModel({ cache: new RustLLMCache() })`): bounded,
+ * expiring, with statistics. Answers are keyed by the whole prompt and model key, compared whole,
+ * so two prompts never share an answer; like the core `InMemoryCache`, answers are kept as they are.
+ */
+export class RustLLMCache<T = Generation[]> extends BaseCache<T> {
+  readonly #store: MemoryStore<T>;
+  readonly #ttlMs: number | undefined;
+
+  constructor(options: RustLLMCacheOptions = {}) {
+    super();
+    this.#ttlMs = ttlOption(options.ttl);
+    this.#store = new MemoryStore(
+      limitOption("maxEntries", options.maxEntries, DEFAULT_MAX_ENTRIES),
+      limitOption("maxBytes", options.maxBytes, DEFAULT_MAX_BYTES),
+    );
+  }
+
+  async lookup(prompt: string, llmKey: string): Promise<T | null> {
+    return this.#store.get(JSON.stringify([prompt, llmKey]), performance.now())?.value ?? null;
+  }
+
+  async update(prompt: string, llmKey: string, value: T): Promise<void> {
+    const bytes = JSON.stringify(value)?.length ?? 0;
+    this.#store.set(JSON.stringify([prompt, llmKey]), value, bytes, this.#ttlMs, performance.now());
+  }
+
+  stats(): MemoryStoreCounters {
+    return this.#store.counters();
+  }
+
+  clear(): void {
+    this.#store.clear();
+  }
+}
