@@ -1,7 +1,8 @@
 /**
- * A small research assistant persisted with RustSqliteSaver: it plans, drafts and revises, with a
- * deterministic fake model (no network, no API key). The conversation survives a simulated
- * restart: the second turn runs on a new saver opened on the same file.
+ * A small research assistant persisted with RustSqliteSaver: it plans, looks up sources, drafts and
+ * revises, with a deterministic fake model and search (no network, no API key). The conversation
+ * survives a simulated restart: each turn runs on a new saver opened on the same file. Source
+ * lookups go through a RustCache node cache, so a question asked again is not searched again.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { RustCache } from "@fast-langgraph/cache-rust";
 import { RustSqliteSaver } from "@fast-langgraph/checkpoint-rust";
 
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), "..", ".data");
@@ -27,14 +29,37 @@ async function fakeModel(role: string, messages: BaseMessage[]): Promise<AIMessa
   return new AIMessage({ content: text, name: role });
 }
 
+function lastQuestion(messages: BaseMessage[]): string {
+  return String(messages.findLast((m) => m instanceof HumanMessage)?.content ?? "");
+}
+
+/** A stand-in for a search API: slow, and the same answer for the same question. */
+let searches = 0;
+async function fakeSearch(question: string): Promise<AIMessage> {
+  searches++;
+  await sleep(50);
+  return new AIMessage({
+    content: `Sources for "${question}": sqlite.org/wal.html, sqlite.org/atomiccommit.html`,
+    name: "sources",
+  });
+}
+
+// One node cache for the whole process: it outlives each turn's graph and saver.
+const cache = new RustCache({ maxEntries: 1000 });
+
 function buildGraph(checkpointer: RustSqliteSaver) {
   return new StateGraph(MessagesAnnotation)
     .addNode("planner", async (s) => ({ messages: [await fakeModel("planner", s.messages)] }))
+    .addNode("sources", async (s) => ({ messages: [await fakeSearch(lastQuestion(s.messages))] }), {
+      // Keyed by the question alone: the same question finds the same sources, whatever came before.
+      cachePolicy: { keyFunc: ([s]) => lastQuestion((s as typeof MessagesAnnotation.State).messages), ttl: 600 },
+    })
     .addNode("writer", async (s) => ({ messages: [await fakeModel("writer", s.messages)] }))
     .addEdge(START, "planner")
-    .addEdge("planner", "writer")
+    .addEdge("planner", "sources")
+    .addEdge("sources", "writer")
     .addConditionalEdges("writer", (s) => (s.messages.filter((m) => m.name === "writer").length % 2 ? "writer" : END))
-    .compile({ checkpointer });
+    .compile({ checkpointer, cache });
 }
 
 async function turn(question: string) {
@@ -56,6 +81,9 @@ async function main() {
   await turn("How does SQLite's WAL mode work?");
   console.log("(process 'restarts': the saver is closed and a new one opens the same file)\n");
   await turn("And how does it recover after a crash?");
+  await turn("How does SQLite's WAL mode work?");
+  const { hits, misses } = cache.stats();
+  console.log(`Source lookups: ${searches} searches, ${hits} answered by the node cache (${misses} misses)\n`);
 
   const saver = new RustSqliteSaver({ path: dbPath });
   const graph = buildGraph(saver);
