@@ -133,25 +133,6 @@ async function cachedHit(rounds: number, iterations: number) {
   return [...samples].map(([name, us]) => [name, median(us)] as const);
 }
 
-/**
- * Resident memory after writing `total` bytes of distinct 100 KB entries into a cache bounded to
- * `bound` bytes, over the resident memory before (both after a full garbage collection).
- */
-async function memoryBound(bound: number, total: number) {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  const value = "x".repeat(100 * 1024);
-  const cache = new RustCache({ maxBytes: bound });
-  gc?.();
-  const before = process.memoryUsage().rss;
-  for (let written = 0, i = 0; written < total; written += value.length, i++) {
-    // A distinct value each time, so nothing is shared between entries.
-    await cache.set([{ key: [["bench"], `k${i}`], value: `${i}${value}` }]);
-  }
-  gc?.();
-  const growth = process.memoryUsage().rss - before;
-  return { growth, stats: cache.stats() };
-}
-
 async function main() {
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
   const rows = [
@@ -174,14 +155,6 @@ async function main() {
   console.log("| memoizer | µs | lru-cache memoizer / this |");
   console.log("|---|---|---|");
   for (const [name, us] of memo) console.log(`| ${name} | ${us.toFixed(2)} | ${(memo[0][1] / us).toFixed(1)}x |`);
-  const bound = 10 * 1024 * 1024;
-  const { growth, stats } = await memoryBound(bound, 1024 * 1024 * 1024);
-  console.log(`\n## Memory bound\n`);
-  console.log(
-    `maxBytes 10 MB, 1 GB of distinct 100 KB entries written: resident memory grew ${(growth / 1048576).toFixed(1)} MB ` +
-      `(${(growth / bound).toFixed(2)}x the bound); ${stats.entries} entries (${(stats.bytes / 1048576).toFixed(1)} MB) kept, ` +
-      `${stats.evictions} evicted.`,
-  );
 }
 
 await main();
