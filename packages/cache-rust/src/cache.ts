@@ -1,5 +1,3 @@
-import { performance } from "node:perf_hooks";
-
 import { parseWithMessages, plainJsonText } from "@fast-langgraph/serde";
 import {
   BaseCache,
@@ -53,10 +51,9 @@ export class RustCache<V = unknown> extends BaseCache<V> {
   }
 
   async get(keys: CacheFullKey[]): Promise<{ key: CacheFullKey; value: V }[]> {
-    const now = performance.now();
     const hits: { key: CacheFullKey; value: V }[] = [];
     for (const key of keys) {
-      const stored = this.#store.get(encodeKey(key), now);
+      const stored = this.#store.get(encodeKey(key));
       if (!stored) continue;
       // Awaited only when it is a promise: the plain-JSON path has no microtask to wait for.
       const value = this.#load(stored.value);
@@ -74,7 +71,7 @@ export class RustCache<V = unknown> extends BaseCache<V> {
         const stored = dumped instanceof Promise ? await dumped : dumped;
         const bytes =
           stored.kind.length + (typeof stored.payload === "string" ? stored.payload.length : stored.payload.byteLength);
-        this.#store.set(encodeKey(key), stored, bytes, ttlMs, performance.now());
+        this.#store.set(encodeKey(key), stored, bytes, ttlMs);
       } catch {
         this.#failures++;
       }

@@ -1,5 +1,3 @@
-import { performance } from "node:perf_hooks";
-
 import { argumentsKey } from "./arguments-key.js";
 import { MemoryStore, type MemoryStoreCounters } from "./memory-store.js";
 import { limitOption, ttlOption } from "./options.js";
@@ -61,15 +59,14 @@ export function cached<A extends unknown[], R>(
     } catch (err) {
       return Promise.reject(err);
     }
-    // Without a ttl nothing expires: the clock need not be read.
-    const hit = store.get(key, ttlMs === undefined ? 0 : performance.now());
+    const hit = store.get(key);
     if (hit) return Promise.resolve(hit.value);
     const running = inFlight.get(key);
     if (running) return running;
     const result = (async (): Promise<Awaited<R>> => {
       try {
         const value: Awaited<R> = await fn(...args);
-        store.set(key, value, byteSize(value), ttlMs, performance.now());
+        store.set(key, value, byteSize(value), ttlMs);
         return value;
       } finally {
         inFlight.delete(key);
@@ -82,7 +79,7 @@ export function cached<A extends unknown[], R>(
     stats: (): CachedStats => store.counters(),
     clear: () => store.clear(),
     invalidate: (...args: A) => store.delete(keyOf(args)),
-    has: (...args: A) => store.has(keyOf(args), performance.now()),
+    has: (...args: A) => store.has(keyOf(args)),
   });
 }
 

@@ -1,5 +1,3 @@
-import { performance } from "node:perf_hooks";
-
 import { BaseCache } from "@langchain/core/caches";
 import type { Generation } from "@langchain/core/outputs";
 
@@ -37,12 +35,12 @@ export class RustLLMCache<T = Generation[]> extends BaseCache<T> {
   }
 
   async lookup(prompt: string, llmKey: string): Promise<T | null> {
-    return this.#store.get(JSON.stringify([prompt, llmKey]), performance.now())?.value ?? null;
+    return this.#store.get(JSON.stringify([prompt, llmKey]))?.value ?? null;
   }
 
   async update(prompt: string, llmKey: string, value: T): Promise<void> {
     const bytes = JSON.stringify(value)?.length ?? 0;
-    this.#store.set(JSON.stringify([prompt, llmKey]), value, bytes, this.#ttlMs, performance.now());
+    this.#store.set(JSON.stringify([prompt, llmKey]), value, bytes, this.#ttlMs);
   }
 
   stats(): MemoryStoreCounters {
