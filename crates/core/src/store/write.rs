@@ -31,14 +31,13 @@ impl Writer<'_> {
         let parent = self.parent_values(put)?;
         let mut budget = inline::BUDGET;
         let mut kept = Vec::new();
-        let mut blobs = Vec::new();
         for b in &put.blobs {
             // In the row only at the version the checkpoint lists: there a blob would have been read.
             if listed(b.channel).as_deref() == Some(b.version) && b.value.data.len() <= budget {
                 budget -= b.value.data.len();
                 kept.push((b.channel, b.value));
             } else {
-                blobs.push(*b);
+                self.insert_blob(put, b.channel, b.version, b.value)?;
             }
         }
         if let Some(parent) = &parent {
@@ -59,9 +58,6 @@ impl Writer<'_> {
                     self.insert_blob(put, channel, &version, value)?;
                 }
             }
-        }
-        for b in &blobs {
-            self.insert_blob(put, b.channel, b.version, b.value)?;
         }
         self.conn
             .prepare_cached(
