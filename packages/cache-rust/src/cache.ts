@@ -6,8 +6,8 @@ import {
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
 
-import { MemoryStore, type MemoryStoreCounters } from "./memory-store.js";
-import { limitOption, ttlOption } from "./options.js";
+import type { MemoryStore, MemoryStoreCounters } from "./memory-store.js";
+import { boundedStore, ttlOption } from "./options.js";
 
 /** A cached value: JSON text from the plain-JSON fast path, or the serializer's own bytes. */
 interface StoredValue {
@@ -30,7 +30,6 @@ export interface RustCacheStats extends MemoryStoreCounters {
 }
 
 const DEFAULT_MAX_ENTRIES = 10_000;
-const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * A LangGraph node cache (`graph.compile({ cache })`) bounded by entries and bytes, with least
@@ -44,10 +43,7 @@ export class RustCache<V = unknown> extends BaseCache<V> {
   /** Throws `FLG_INVALID_ARGUMENT` for a limit that is not a whole number of at least 1. */
   constructor(options: RustCacheOptions = {}) {
     super(options.serde);
-    this.#store = new MemoryStore(
-      limitOption("maxEntries", options.maxEntries, DEFAULT_MAX_ENTRIES),
-      limitOption("maxBytes", options.maxBytes, DEFAULT_MAX_BYTES),
-    );
+    this.#store = boundedStore(options, DEFAULT_MAX_ENTRIES);
   }
 
   async get(keys: CacheFullKey[]): Promise<{ key: CacheFullKey; value: V }[]> {

@@ -1,6 +1,6 @@
 import { argumentsKey } from "./arguments-key.js";
-import { MemoryStore, type MemoryStoreCounters } from "./memory-store.js";
-import { limitOption, ttlOption } from "./options.js";
+import type { MemoryStore, MemoryStoreCounters } from "./memory-store.js";
+import { boundedStore, ttlOption } from "./options.js";
 
 export interface CachedOptions<A extends unknown[]> {
   /** Seconds a result stays cached; default: until evicted. */
@@ -31,7 +31,6 @@ export interface CachedFunction<A extends unknown[], R> {
 }
 
 const DEFAULT_MAX_ENTRIES = 1000;
-const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * Caches the results of `fn`, sync or async, such as an LLM call. Results are kept as they are (not
@@ -44,10 +43,7 @@ export function cached<A extends unknown[], R>(
   options: CachedOptions<A> = {},
 ): CachedFunction<A, Awaited<R>> {
   const ttlMs = ttlOption(options.ttl);
-  const store = new MemoryStore<Awaited<R>>(
-    limitOption("maxEntries", options.maxEntries, DEFAULT_MAX_ENTRIES),
-    limitOption("maxBytes", options.maxBytes, DEFAULT_MAX_BYTES),
-  );
+  const store = boundedStore<Awaited<R>>(options, DEFAULT_MAX_ENTRIES);
   const custom = options.key;
   const keyOf = (args: A) => (custom ? custom(...args) : argumentsKey(args));
   const inFlight = new Map<string, Promise<Awaited<R>>>();

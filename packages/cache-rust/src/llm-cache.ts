@@ -1,8 +1,8 @@
 import { BaseCache } from "@langchain/core/caches";
 import type { Generation } from "@langchain/core/outputs";
 
-import { MemoryStore, type MemoryStoreCounters } from "./memory-store.js";
-import { limitOption, ttlOption } from "./options.js";
+import type { MemoryStore, MemoryStoreCounters } from "./memory-store.js";
+import { boundedStore, ttlOption } from "./options.js";
 
 export interface RustLLMCacheOptions {
   /** Seconds an answer stays cached; default: until evicted. */
@@ -14,7 +14,6 @@ export interface RustLLMCacheOptions {
 }
 
 const DEFAULT_MAX_ENTRIES = 1000;
-const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * A model cache for `@langchain/core` (`new ChatModel({ cache: new RustLLMCache() })`): bounded,
@@ -28,10 +27,7 @@ export class RustLLMCache<T = Generation[]> extends BaseCache<T> {
   constructor(options: RustLLMCacheOptions = {}) {
     super();
     this.#ttlMs = ttlOption(options.ttl);
-    this.#store = new MemoryStore(
-      limitOption("maxEntries", options.maxEntries, DEFAULT_MAX_ENTRIES),
-      limitOption("maxBytes", options.maxBytes, DEFAULT_MAX_BYTES),
-    );
+    this.#store = boundedStore(options, DEFAULT_MAX_ENTRIES);
   }
 
   async lookup(prompt: string, llmKey: string): Promise<T | null> {

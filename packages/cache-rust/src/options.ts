@@ -1,7 +1,22 @@
 import { FastLangGraphError } from "@fast-langgraph/native/errors";
 
+import { MemoryStore } from "./memory-store.js";
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** The store of a cache with `maxEntries` and `maxBytes` (default 64 MiB) checked. */
+export function boundedStore<T>(
+  options: { maxEntries?: number; maxBytes?: number },
+  defaultMaxEntries: number,
+): MemoryStore<T> {
+  return new MemoryStore(
+    limitOption("maxEntries", options.maxEntries, defaultMaxEntries),
+    limitOption("maxBytes", options.maxBytes, DEFAULT_MAX_BYTES),
+  );
+}
+
 /** A limit such as `maxEntries`: a whole number of at least 1, or `fallback` when not given. */
-export function limitOption(name: string, value: number | undefined, fallback: number): number {
+function limitOption(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (Number.isSafeInteger(value) && value >= 1) return value;
   throw new FastLangGraphError("FLG_INVALID_ARGUMENT", `${name} must be a whole number of at least 1, not ${value}`);
