@@ -1,4 +1,4 @@
-import { parseWithMessages, plainJsonText } from "@fast-langgraph/serde";
+import { dumpOwned, parseWithMessages, plainJsonText } from "@fast-langgraph/serde";
 import {
   BaseCache,
   type CacheFullKey,
@@ -87,11 +87,7 @@ export class RustCache<V = unknown> extends BaseCache<V> {
   #dump(value: V): StoredValue | Promise<StoredValue> {
     const text = plainJsonText(this.serde, value);
     if (text !== undefined) return { kind: "json", payload: text };
-    return this.serde.dumpsTyped(value).then(([kind, data]) => {
-      // A serializer may hand back the caller's own array: keep a copy of it.
-      const payload = typeof data === "string" ? Buffer.from(data) : data === value ? new Uint8Array(data) : data;
-      return { kind, payload };
-    });
+    return dumpOwned(this.serde, value).then(([kind, payload]) => ({ kind, payload }));
   }
 
   #load({ kind, payload }: StoredValue): V | Promise<V> {

@@ -20,7 +20,7 @@ import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph
 import { FastLangGraphError, fromNativeError } from "@fast-langgraph/native/errors";
 import { MessageListEncoder } from "./message-list.js";
 
-import { parsePlainJson, parseWithMessages, stringifyPlainJson } from "@fast-langgraph/serde";
+import { dumpOwned, parsePlainJson, parseWithMessages, stringifyPlainJson } from "@fast-langgraph/serde";
 import {
   WireReader,
   type StoredValue,
@@ -289,17 +289,8 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
     if (plain) return ["json", plain];
     const messages = this.#messages.encode(this.serde, value);
     if (messages instanceof Uint8Array) return ["json", messages];
-    if (messages) return messages.then((data) => (data ? ["json", data] : this.#dumpWhole(value)));
-    return this.#dumpWhole(value);
-  }
-
-  #dumpWhole(value: unknown): Promise<TypedBytes> {
-    return this.serde.dumpsTyped(value).then(([type, data]): TypedBytes => {
-      // A serializer may hand back the caller's own array: copy it, so that a change the caller makes
-      // before the write reaches the addon is not stored.
-      if (data === value) return [type, new Uint8Array(data)];
-      return [type, typeof data === "string" ? Buffer.from(data) : data];
-    });
+    if (messages) return messages.then((data) => (data ? ["json", data] : dumpOwned(this.serde, value)));
+    return dumpOwned(this.serde, value);
   }
 
   /**
