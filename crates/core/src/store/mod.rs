@@ -5,20 +5,19 @@ mod filter;
 mod inline;
 mod read;
 mod schema;
-mod worker;
 mod write;
 
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use rusqlite::Connection;
 
-use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags};
-
-use crate::error::{Error, ErrorCode, Result};
-
+pub use crate::db::{OpenOptions, Store, Synchronous, MEMORY};
+use crate::db::Database;
+use crate::error::Result;
+pub use crate::worker::Done;
 pub use schema::SCHEMA_VERSION;
-pub use worker::{Done, ReadJob, StoreWorker};
-pub use write::{WriteJob, Writer};
+pub use write::{StoreWorker, WriteJob, Writer};
+
+/// A read of the checkpoint store, run on its thread.
+pub type ReadJob<T> = crate::worker::ReadJob<CheckpointStore, T>;
 
 /// A value as the JS serializer produced it: its type tag (`json`, `bytes`, `empty`, ...) and bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -143,86 +142,36 @@ pub struct ChannelHistory {
     pub writes: Vec<PendingWrite>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Synchronous {
-    /// WAL + NORMAL: a committed checkpoint survives a crash of the process.
-    Normal,
-    /// WAL + FULL: it also survives a power loss.
-    Full,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct OpenOptions {
-    pub synchronous: Synchronous,
-    pub busy_timeout: Duration,
-}
-
-impl Default for OpenOptions {
-    fn default() -> Self {
-        OpenOptions { synchronous: Synchronous::Normal, busy_timeout: Duration::from_secs(5) }
-    }
-}
-
-pub const MEMORY: &str = ":memory:";
-
 /// A checkpoint database. Every method may be called from any thread; calls are serialized on
 /// the one connection, each in its own transaction. `StoreWorker` gives it a thread of its own.
 pub struct CheckpointStore {
-    conn: Mutex<Option<Connection>>,
+    db: Database,
+}
+
+impl Store for CheckpointStore {
+    /// Opens (creating if needed) the database at `path`, or a private in-memory one for `:memory:`.
+    fn open(path: &str, options: OpenOptions) -> Result<Self> {
+        Ok(CheckpointStore { db: Database::open(path, options, schema::migrate)? })
+    }
+
+    fn database(&self) -> &Database {
+        &self.db
+    }
 }
 
 impl CheckpointStore {
-    /// Opens (creating if needed) the database at `path`, or a private in-memory one for `:memory:`.
     pub fn open(path: &str, options: OpenOptions) -> Result<Self> {
-        let mut conn = if path == MEMORY {
-            Connection::open_in_memory()?
-        } else {
-            let flags =
-                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-            Connection::open_with_flags(path, flags).map_err(|e| with_path(e.into(), path))?
-        };
-        configure(&conn, options).map_err(|e| with_path(e, path))?;
-        schema::migrate(&mut conn).map_err(|e| with_path(e, path))?;
-        Ok(CheckpointStore { conn: Mutex::new(Some(conn)) })
+        <Self as Store>::open(path, options)
     }
 
     /// Closes the connection. Later calls fail with `FLG_CLOSED`; closing twice is a no-op.
     pub fn close(&self) -> Result<()> {
-        let conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner).take();
-        match conn {
-            Some(conn) => conn.close().map_err(|(_, e)| e.into()),
-            None => Ok(()),
-        }
+        self.db.close()
     }
 
     fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        // A panic inside `f` drops its transaction, which rolls back: the connection stays usable.
-        let mut guard = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
-        match guard.as_mut() {
-            Some(conn) => f(conn),
-            None => Err(Error::new(ErrorCode::Closed, "the checkpointer is closed")),
-        }
+        self.db.with_conn(f)
     }
-}
-
-fn configure(conn: &Connection, options: OpenOptions) -> Result<()> {
-    conn.busy_timeout(options.busy_timeout)?;
-    // Reading the journal mode is the first access to the file: a non-database fails here.
-    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-    let sync = match options.synchronous {
-        Synchronous::Normal => "NORMAL",
-        Synchronous::Full => "FULL",
-    };
-    conn.pragma_update(None, "synchronous", sync)?;
-    // Query-planner stability: without it, STAT4 builds mark bound parameters as plan-relevant and
-    // every cached statement is re-prepared on each use (two thirds of a getTuple's time).
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(())
-}
-
-fn with_path(err: Error, path: &str) -> Error {
-    Error::new(err.code, format!("{} ({path})", err.message))
 }
 
 #[cfg(test)]

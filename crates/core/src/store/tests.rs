@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::{Error, ErrorCode};
 
 fn json(s: &str) -> TypedValue {
     TypedValue::new("json", s.as_bytes())

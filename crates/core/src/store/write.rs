@@ -1,11 +1,11 @@
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
 use super::read::{parse_versions, version_text};
 use super::{inline, CheckpointStore, PutCheckpoint, PutWrites, TypedValue, ValueRef};
-use crate::error::{Error, Result};
+use crate::db::TxJob;
+use crate::error::Result;
+use crate::worker::{Done, Worker};
 
 /// The write operations, run inside a transaction that `CheckpointStore::write` or
 /// `CheckpointStore::write_group` owns: a caller never commits half of one.
@@ -164,54 +164,27 @@ impl Writer<'_> {
     }
 }
 
-impl CheckpointStore {
-    /// Runs `f` in one write transaction: committed if it succeeds, rolled back otherwise.
-    pub fn write<T>(&self, f: impl FnOnce(&Writer) -> Result<T>) -> Result<T> {
-        self.with_conn(|conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&Writer { conn: &tx })?;
-            tx.commit()?;
-            Ok(out)
-        })
-    }
+/// The checkpoint store's thread.
+pub type StoreWorker<T> = Worker<CheckpointStore, T>;
 
-    /// Group commit: runs several independent writes in one transaction, so they share one commit
-    /// (one WAL append and, with `synchronous=FULL`, one fsync). Each runs in a savepoint: one that
-    /// fails or panics is rolled back alone. Nothing is reported done before the commit.
-    pub fn write_group<T>(&self, jobs: Vec<WriteJob<'_, T>>) -> Vec<Result<T>> {
-        let count = jobs.len();
-        let outcome = self.with_conn(|conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let writer = Writer { conn: &tx };
-            let mut results = Vec::with_capacity(count);
-            for job in jobs {
-                tx.prepare_cached("SAVEPOINT flg_job")?.execute([])?;
-                let result = guard(|| job(&writer));
-                if let Err(err) = &result {
-                    // Some failures (disk full, I/O) make SQLite roll back the whole transaction, and
-                    // the savepoint with it: then every write of the group failed, with this error.
-                    if tx.prepare_cached("ROLLBACK TO flg_job").and_then(|mut s| s.execute([])).is_err() {
-                        return Err(err.clone());
-                    }
-                }
-                tx.prepare_cached("RELEASE flg_job")?.execute([])?;
-                results.push(result);
-            }
-            tx.commit()?;
-            Ok(results)
-        });
-        outcome.unwrap_or_else(|err| (0..count).map(|_| Err(err.clone())).collect())
+fn in_tx<'a, T: 'a>(job: WriteJob<'a, T>) -> TxJob<'a, T> {
+    Box::new(move |conn| job(&Writer { conn }))
+}
+
+impl<T: Default + Send + 'static> StoreWorker<T> {
+    pub fn write(&self, job: WriteJob<'static, T>, done: Done<T>) {
+        self.write_tx(in_tx(job), done);
     }
 }
 
-/// Runs `f`, turning a panic into an `FLG_INTERNAL` error instead of unwinding further.
-pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let detail = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        Err(Error::new(crate::ErrorCode::Internal, format!("fast-langgraph panicked ({detail})")))
-    })
+impl CheckpointStore {
+    /// Runs `f` in one write transaction: committed if it succeeds, rolled back otherwise.
+    pub fn write<T>(&self, f: impl FnOnce(&Writer) -> Result<T>) -> Result<T> {
+        self.db.transact(|conn| f(&Writer { conn }))
+    }
+
+    /// Several writes in one commit (`Database::transact_group`): each one that fails is rolled back alone.
+    pub fn write_group<T>(&self, jobs: Vec<WriteJob<'_, T>>) -> Vec<Result<T>> {
+        self.db.transact_group(jobs.into_iter().map(in_tx).collect())
+    }
 }

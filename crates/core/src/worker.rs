@@ -1,51 +1,52 @@
 //! One thread per store: it owns the connection and runs every call in the order it was made, so
 //! a read always sees the writes issued before it. Writes that queue up while the thread is busy
-//! are committed together (`CheckpointStore::write_group`).
+//! are committed together (`Database::transact_group`).
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Mutex, PoisonError};
 use std::thread;
 
-use super::write::{guard, WriteJob};
-use super::{CheckpointStore, OpenOptions};
+use crate::db::{guard, OpenOptions, Store, TxJob};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Called on the store's thread with the outcome of a call.
 pub type Done<T> = Box<dyn FnOnce(Result<T>) + Send>;
 /// A read, given the open store.
-pub type ReadJob<T> = Box<dyn FnOnce(&CheckpointStore) -> Result<T> + Send>;
+pub type ReadJob<S, T> = Box<dyn FnOnce(&S) -> Result<T> + Send>;
 
 /// The most writes one commit takes, so that the first of them is not held back for long.
 const MAX_GROUP: usize = 64;
 
-enum Request<T> {
-    Read(ReadJob<T>, Done<T>),
-    Write(WriteJob<'static, T>, Done<T>),
+enum Request<S, T> {
+    Read(ReadJob<S, T>, Done<T>),
+    Write(TxJob<'static, T>, Done<T>),
     Close(Done<T>),
 }
 
-pub struct StoreWorker<T> {
+pub struct Worker<S, T> {
     /// `None` once `close` was called: later calls fail with `FLG_CLOSED` without queueing.
-    sender: Mutex<Option<Sender<Request<T>>>>,
+    sender: Mutex<Option<Sender<Request<S, T>>>>,
 }
 
-impl<T: Default + Send + 'static> StoreWorker<T> {
+impl<S: Store, T: Default + Send + 'static> Worker<S, T> {
     /// Starts the thread, which opens the database first. If opening fails, every call reports
     /// that error.
     pub fn open(path: String, options: OpenOptions) -> Result<Self> {
         let (sender, receiver) = mpsc::channel();
         thread::Builder::new()
             .name("fast-langgraph-store".into())
-            .spawn(move || run(CheckpointStore::open(&path, options), receiver))
+            .spawn(move || run(S::open(&path, options), receiver))
             .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot start the store thread: {e}")))?;
-        Ok(StoreWorker { sender: Mutex::new(Some(sender)) })
+        Ok(Worker { sender: Mutex::new(Some(sender)) })
     }
 
-    pub fn read(&self, job: ReadJob<T>, done: Done<T>) {
+    pub fn read(&self, job: ReadJob<S, T>, done: Done<T>) {
         self.send(Request::Read(job, done));
     }
 
-    pub fn write(&self, job: WriteJob<'static, T>, done: Done<T>) {
+    /// A write in a transaction of its own, or in one shared with the writes queued beside it.
+    /// Stores expose it typed (`StoreWorker::write`).
+    pub(crate) fn write_tx(&self, job: TxJob<'static, T>, done: Done<T>) {
         self.send(Request::Write(job, done));
     }
 
@@ -59,7 +60,7 @@ impl<T: Default + Send + 'static> StoreWorker<T> {
         }
     }
 
-    fn send(&self, request: Request<T>) {
+    fn send(&self, request: Request<S, T>) {
         match self.sender.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
             Some(sender) => send_or_refuse(sender, request),
             None => refuse(request),
@@ -67,21 +68,21 @@ impl<T: Default + Send + 'static> StoreWorker<T> {
     }
 }
 
-fn send_or_refuse<T>(sender: &Sender<Request<T>>, request: Request<T>) {
+fn send_or_refuse<S, T>(sender: &Sender<Request<S, T>>, request: Request<S, T>) {
     // The thread only stops after a `Close`, which is always the last request sent.
     if let Err(mpsc::SendError(request)) = sender.send(request) {
         refuse(request);
     }
 }
 
-fn refuse<T>(request: Request<T>) {
+fn refuse<S, T>(request: Request<S, T>) {
     let done = match request {
         Request::Read(_, done) | Request::Write(_, done) | Request::Close(done) => done,
     };
-    done(Err(Error::new(ErrorCode::Closed, "the checkpointer is closed")));
+    done(Err(Error::new(ErrorCode::Closed, "the store is closed")));
 }
 
-fn run<T: Default>(opened: Result<CheckpointStore>, receiver: Receiver<Request<T>>) {
+fn run<S: Store, T: Default>(opened: Result<S>, receiver: Receiver<Request<S, T>>) {
     let store = match opened {
         Ok(store) => store,
         Err(err) => {
@@ -94,6 +95,7 @@ fn run<T: Default>(opened: Result<CheckpointStore>, receiver: Receiver<Request<T
             return;
         }
     };
+    let db = store.database();
     let mut next = None;
     // Ends when `close` was handled, or when the last sender is gone (the store was dropped).
     while let Some(request) = next.take().or_else(|| receiver.recv().ok()) {
@@ -117,15 +119,15 @@ fn run<T: Default>(opened: Result<CheckpointStore>, receiver: Receiver<Request<T
                 }
                 let results = if jobs.len() == 1 {
                     let job = jobs.pop().expect("one job");
-                    vec![guard(|| store.write(job))]
+                    vec![guard(|| db.transact(job))]
                 } else {
-                    store.write_group(jobs)
+                    db.transact_group(jobs)
                 };
                 for (done, result) in dones.into_iter().zip(results) {
                     done(result);
                 }
             }
-            Request::Close(done) => return done(store.close().map(|()| T::default())),
+            Request::Close(done) => return done(db.close().map(|()| T::default())),
         }
     }
 }
