@@ -6,7 +6,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::config::DbConfig;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::{Error, ErrorCode, Result};
 
@@ -33,8 +33,7 @@ impl Default for OpenOptions {
 }
 
 /// A database a `Worker` can own: opened on the worker's thread, then used only there.
-pub trait Store: Sized + Send + Sync + 'static {
-    fn open(path: &str, options: OpenOptions) -> Result<Self>;
+pub trait Store: Send + 'static {
     fn database(&self) -> &Database;
 }
 
@@ -116,6 +115,36 @@ impl Database {
         });
         outcome.unwrap_or_else(|err| (0..count).map(|_| Err(err.clone())).collect())
     }
+}
+
+/// Creates a store's tables or brings them up to date. `steps[i]` takes the schema from version `i`
+/// to `i + 1`; the version reached is recorded in `version_table`. A file written by a newer
+/// version is refused rather than misread.
+pub(crate) fn migrate(conn: &mut Connection, version_table: &str, steps: &[&str]) -> Result<()> {
+    let latest = steps.len() as i64;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(&format!("CREATE TABLE IF NOT EXISTS {version_table} (version INTEGER NOT NULL)"))?;
+    let current: i64 = tx
+        .query_row(&format!("SELECT max(version) FROM {version_table}"), [], |row| row.get(0))
+        .optional()?
+        .flatten()
+        .unwrap_or(0);
+    if current > latest {
+        return Err(Error::new(
+            ErrorCode::SchemaVersion,
+            format!(
+                "the database was written by a newer fast-langgraph ({version_table} {current}, this build reads up to {latest})"
+            ),
+        ));
+    }
+    if current < latest {
+        for step in &steps[current as usize..] {
+            tx.execute_batch(step)?;
+        }
+        tx.execute(&format!("INSERT INTO {version_table} (version) VALUES (?1)"), [latest])?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 fn configure(conn: &Connection, options: OpenOptions) -> Result<()> {

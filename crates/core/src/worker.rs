@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Mutex, PoisonError};
 use std::thread;
 
-use crate::db::{guard, OpenOptions, Store, TxJob};
+use crate::db::{guard, Store, TxJob};
 use crate::error::{Error, ErrorCode, Result};
 
 /// Called on the store's thread with the outcome of a call.
@@ -29,13 +29,13 @@ pub struct Worker<S, T> {
 }
 
 impl<S: Store, T: Default + Send + 'static> Worker<S, T> {
-    /// Starts the thread, which opens the database first. If opening fails, every call reports
-    /// that error.
-    pub fn open(path: String, options: OpenOptions) -> Result<Self> {
+    /// Starts the thread, which opens the store first with `open`. If opening fails, every call
+    /// reports that error.
+    pub fn start(open: impl FnOnce() -> Result<S> + Send + 'static) -> Result<Self> {
         let (sender, receiver) = mpsc::channel();
         thread::Builder::new()
             .name("fast-langgraph-store".into())
-            .spawn(move || run(S::open(&path, options), receiver))
+            .spawn(move || run(open(), receiver))
             .map_err(|e| Error::new(ErrorCode::Internal, format!("cannot start the store thread: {e}")))?;
         Ok(Worker { sender: Mutex::new(Some(sender)) })
     }

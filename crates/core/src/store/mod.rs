@@ -9,8 +9,8 @@ mod write;
 
 use rusqlite::Connection;
 
-pub use crate::db::{OpenOptions, Store, Synchronous, MEMORY};
 use crate::db::Database;
+pub use crate::db::{OpenOptions, Store, Synchronous, MEMORY};
 use crate::error::Result;
 pub use crate::worker::Done;
 pub use schema::SCHEMA_VERSION;
@@ -149,19 +149,15 @@ pub struct CheckpointStore {
 }
 
 impl Store for CheckpointStore {
-    /// Opens (creating if needed) the database at `path`, or a private in-memory one for `:memory:`.
-    fn open(path: &str, options: OpenOptions) -> Result<Self> {
-        Ok(CheckpointStore { db: Database::open(path, options, schema::migrate)? })
-    }
-
     fn database(&self) -> &Database {
         &self.db
     }
 }
 
 impl CheckpointStore {
+    /// Opens (creating if needed) the database at `path`, or a private in-memory one for `:memory:`.
     pub fn open(path: &str, options: OpenOptions) -> Result<Self> {
-        <Self as Store>::open(path, options)
+        Ok(CheckpointStore { db: Database::open(path, options, schema::migrate)? })
     }
 
     /// Closes the connection. Later calls fail with `FLG_CLOSED`; closing twice is a no-op.

@@ -1,9 +1,10 @@
 //! Tables of the checkpoint store. Names carry a `flg_` prefix so that the file of an official
 //! `SqliteSaver` (tables `checkpoints` and `writes`) can live in the same database untouched.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::db;
+use crate::error::Result;
 
 pub const SCHEMA_VERSION: i64 = 2;
 
@@ -56,30 +57,5 @@ const SCHEMA_V2: &str = "ALTER TABLE flg_checkpoints ADD COLUMN inline_values BL
 
 /// Creates the tables, brings an older schema up to date, or refuses a file from a newer version.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    tx.execute_batch("CREATE TABLE IF NOT EXISTS flg_schema_version (version INTEGER NOT NULL)")?;
-    let current: Option<i64> =
-        tx.query_row("SELECT max(version) FROM flg_schema_version", [], |row| row.get(0)).optional()?.flatten();
-    match current {
-        Some(v) if v > SCHEMA_VERSION => {
-            return Err(Error::new(
-                ErrorCode::SchemaVersion,
-                format!(
-                    "the database was written by a newer fast-langgraph (schema {v}, this build reads up to {SCHEMA_VERSION})"
-                ),
-            ));
-        }
-        Some(SCHEMA_VERSION) => {}
-        _ => {
-            if current.is_none() {
-                tx.execute_batch(SCHEMA_V1)?;
-            }
-            if current.unwrap_or(0) < 2 {
-                tx.execute_batch(SCHEMA_V2)?;
-            }
-            tx.execute("INSERT INTO flg_schema_version (version) VALUES (?1)", [SCHEMA_VERSION])?;
-        }
-    }
-    tx.commit()?;
-    Ok(())
+    db::migrate(conn, "flg_schema_version", &[SCHEMA_V1, SCHEMA_V2])
 }

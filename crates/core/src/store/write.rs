@@ -3,7 +3,7 @@ use serde_json::{Map, Value};
 
 use super::read::{parse_versions, version_text};
 use super::{inline, CheckpointStore, PutCheckpoint, PutWrites, TypedValue, ValueRef};
-use crate::db::TxJob;
+use crate::db::{OpenOptions, TxJob};
 use crate::error::Result;
 use crate::worker::{Done, Worker};
 
@@ -172,6 +172,11 @@ fn in_tx<'a, T: 'a>(job: WriteJob<'a, T>) -> TxJob<'a, T> {
 }
 
 impl<T: Default + Send + 'static> StoreWorker<T> {
+    /// Starts the store's thread, which opens the database at `path`.
+    pub fn open(path: String, options: OpenOptions) -> crate::Result<Self> {
+        Self::start(move || CheckpointStore::open(&path, options))
+    }
+
     pub fn write(&self, job: WriteJob<'static, T>, done: Done<T>) {
         self.write_tx(in_tx(job), done);
     }
