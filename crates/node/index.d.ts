@@ -10,6 +10,31 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * A cache file opened by `openCacheStore`. SQLite runs on the store's own thread; every method but
+ * `stats` returns at once with a promise.
+ */
+export declare class NativeCacheStore {
+  /** Resolves once the file is open and migrated; rejects with the reason it could not be. */
+  ready(): Promise<void>
+  /** Resolves to the live value of each key, in order, or `null` for a miss. */
+  get(keys: Array<string>): Promise<Array<CachedValue | null>>
+  /**
+   * Stores `values[i]` of type `kinds[i]` under `keys[i]` for `ttlsMs[i]` milliseconds (`null`:
+   * until evicted). The values are copied here, on the JS thread.
+   */
+  set(keys: Array<string>, kinds: Array<string>, ttlsMs: Array<number | undefined | null>, values: Array<Uint8Array>): Promise<void>
+  /** Removes the entries whose key starts with one of `prefixes`, or every entry for `null`. */
+  clear(prefixes?: Array<string> | undefined | null): Promise<void>
+  /**
+   * This process's hits, misses, evictions and expirations, and the file's entries and bytes as
+   * of the last call that finished.
+   */
+  stats(): CacheStoreStats
+  /** Closes the file once the calls already made are done; later calls reject with `FLG_CLOSED`. */
+  close(): Promise<void>
+}
+
+/**
  * A checkpoint database opened by `openCheckpointStore`. SQLite runs on the store's own thread;
  * every method returns at once with a promise.
  */
@@ -31,6 +56,30 @@ export declare class NativeCheckpointStore {
   deleteThread(threadId: string): Promise<void>
   /** Closes the database once the calls already made are done; later calls reject with `FLG_CLOSED`. */
   close(): Promise<void>
+}
+
+/** A cached value, as the serializer produced it. */
+export interface CachedValue {
+  kind: string
+  value: Buffer
+}
+
+export interface CacheStoreOptions {
+  /** Most entries kept in the file (a whole number of at least 1). */
+  maxEntries: number
+  /** Most bytes kept in the file: keys, values and 100 bytes per entry. */
+  maxBytes: number
+  /** How long to wait for another process's lock, in milliseconds (default 5000). */
+  busyTimeoutMs?: number
+}
+
+export interface CacheStoreStats {
+  hits: number
+  misses: number
+  evictions: number
+  expirations: number
+  entries: number
+  bytes: number
 }
 
 /**
@@ -63,6 +112,12 @@ export interface ListInput {
   pageSize: number
   cursor?: ListCursorInput
 }
+
+/**
+ * Opens (creating if needed) a cache file; `":memory:"` opens a private in-memory one. Opening
+ * happens on the store's thread: `ready()` and every call report an open failure.
+ */
+export declare function openCacheStore(path: string, options: CacheStoreOptions): NativeCacheStore
 
 /**
  * Opens (creating if needed) a checkpoint database; `":memory:"` opens a private in-memory one.

@@ -835,6 +835,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeCacheStore = nativeBinding.NativeCacheStore
 module.exports.NativeCheckpointStore = nativeBinding.NativeCheckpointStore
 module.exports.canonicalJsonHash = nativeBinding.canonicalJsonHash
+module.exports.openCacheStore = nativeBinding.openCacheStore
 module.exports.openCheckpointStore = nativeBinding.openCheckpointStore

@@ -113,7 +113,7 @@ pub fn open_checkpoint_store(
 }
 
 /// Errors thrown synchronously carry the same `"<CODE>: <message>"` form as rejections.
-fn to_napi_error(err: Error) -> napi::Error {
+pub(crate) fn to_napi_error(err: Error) -> napi::Error {
     napi::Error::new(Status::GenericFailure, err.to_string())
 }
 

@@ -8,9 +8,11 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use fast_langgraph_core::store::Done;
+use fast_langgraph_core::store::{Done, TypedValue};
 use napi::bindgen_prelude::{Buffer, PromiseRaw, ToNapiValue};
 use napi::{check_status, sys, Env};
+
+use crate::cache::CachedValue;
 
 /// What a call resolves to.
 #[derive(Default)]
@@ -18,6 +20,8 @@ pub enum Reply {
     #[default]
     Undefined,
     Bytes(Vec<u8>),
+    /// Cache values, `null` for a miss.
+    Values(Vec<Option<TypedValue>>),
 }
 
 struct Shared {
@@ -248,6 +252,10 @@ unsafe fn reply_value(env: sys::napi_env, reply: Reply) -> napi::Result<sys::nap
             Ok(value)
         }
         Reply::Bytes(bytes) => unsafe { Buffer::to_napi_value(env, Buffer::from(bytes)) },
+        Reply::Values(values) => {
+            let values: Vec<Option<CachedValue>> = values.into_iter().map(|v| v.map(CachedValue::from)).collect();
+            unsafe { Vec::to_napi_value(env, values) }
+        }
     }
 }
 

@@ -6,8 +6,10 @@ import {
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
 
-import type { MemoryStore, MemoryStoreCounters } from "./memory-store.js";
-import { boundedStore, ttlOption } from "./options.js";
+import { FileStore } from "./file-store.js";
+import type { MemoryStoreCounters } from "./memory-store.js";
+import { MemoryStore } from "./memory-store.js";
+import { limitOptions, ttlOption } from "./options.js";
 
 /** A cached value: JSON text from the plain-JSON fast path, or the serializer's own bytes. */
 interface StoredValue {
@@ -22,6 +24,11 @@ export interface RustCacheOptions {
   maxBytes?: number;
   /** Serializer for cached values. Default: `JsonPlusSerializer`. */
   serde?: SerializerProtocol;
+  /**
+   * A SQLite file to keep the entries in, so that they survive a restart and are shared by every
+   * process that opens it. The limits then apply to the file. Default: memory only.
+   */
+  path?: string;
 }
 
 export interface RustCacheStats extends MemoryStoreCounters {
@@ -37,16 +44,34 @@ const DEFAULT_MAX_ENTRIES = 10_000;
  * stores them, so a cached result never shares objects with the code that made or reads it.
  */
 export class RustCache<V = unknown> extends BaseCache<V> {
-  readonly #store: MemoryStore<StoredValue>;
+  readonly #store: MemoryStore<StoredValue> | FileStore;
   #failures = 0;
 
-  /** Throws `FLG_INVALID_ARGUMENT` for a limit that is not a whole number of at least 1. */
+  /**
+   * Throws `FLG_INVALID_ARGUMENT` for a limit that is not a whole number of at least 1. A file that
+   * cannot be opened is reported by `ready()` and by every `get`, with its `FLG_*` code.
+   */
   constructor(options: RustCacheOptions = {}) {
     super(options.serde);
-    this.#store = boundedStore(options, DEFAULT_MAX_ENTRIES);
+    const limits = limitOptions(options, DEFAULT_MAX_ENTRIES);
+    this.#store =
+      options.path === undefined
+        ? new MemoryStore(limits.maxEntries, limits.maxBytes)
+        : new FileStore(options.path, limits);
+  }
+
+  /** Resolves once the cache file is open (at once without `path`); rejects with why it could not be. */
+  async ready(): Promise<void> {
+    if (this.#store instanceof FileStore) await this.#store.ready();
+  }
+
+  /** Closes the cache file after the calls already made; a no-op without `path`. */
+  async close(): Promise<void> {
+    if (this.#store instanceof FileStore) await this.#store.close();
   }
 
   async get(keys: CacheFullKey[]): Promise<{ key: CacheFullKey; value: V }[]> {
+    if (this.#store instanceof FileStore) return this.#getFromFile(keys, this.#store);
     const hits: { key: CacheFullKey; value: V }[] = [];
     for (const key of keys) {
       const stored = this.#store.get(encodeKey(key));
@@ -60,6 +85,7 @@ export class RustCache<V = unknown> extends BaseCache<V> {
 
   /** Never rejects: LangGraph does not await it. A value that cannot be stored is counted in `stats()`. */
   async set(pairs: { key: CacheFullKey; value: V; ttl?: number }[]): Promise<void> {
+    if (this.#store instanceof FileStore) return this.#setInFile(pairs, this.#store);
     for (const { key, value, ttl } of pairs) {
       try {
         const ttlMs = ttlOption(ttl ?? undefined);
@@ -76,12 +102,44 @@ export class RustCache<V = unknown> extends BaseCache<V> {
 
   /** Clears the given namespaces (each exactly, as `InMemoryCache` does), or everything for `[]`. */
   async clear(namespaces: CacheNamespace[]): Promise<void> {
-    if (namespaces.length === 0) this.#store.clear();
-    for (const namespace of namespaces) this.#store.clearPrefix(namespacePrefix(namespace));
+    const store = this.#store;
+    if (store instanceof FileStore)
+      return store.clear(namespaces.length === 0 ? undefined : namespaces.map(namespacePrefix));
+    if (namespaces.length === 0) store.clear();
+    for (const namespace of namespaces) store.clearPrefix(namespacePrefix(namespace));
   }
 
+  /** With `path`: this process's hits, misses, evictions and expirations, and the file's entries and bytes. */
   stats(): RustCacheStats {
     return { ...this.#store.counters(), failures: this.#failures };
+  }
+
+  async #getFromFile(keys: CacheFullKey[], file: FileStore): Promise<{ key: CacheFullKey; value: V }[]> {
+    const found = await file.get(keys.map(encodeKey));
+    const hits: { key: CacheFullKey; value: V }[] = [];
+    for (const [i, stored] of found.entries()) {
+      if (stored) hits.push({ key: keys[i], value: await this.#load(stored) });
+    }
+    return hits;
+  }
+
+  async #setInFile(pairs: { key: CacheFullKey; value: V; ttl?: number }[], file: FileStore): Promise<void> {
+    const entries = [];
+    for (const { key, value, ttl } of pairs) {
+      try {
+        const { kind, payload } = await this.#dump(value);
+        const bytes = typeof payload === "string" ? Buffer.from(payload) : payload;
+        entries.push({ key: encodeKey(key), value: { kind, payload: bytes }, ttlMs: ttlOption(ttl ?? undefined) });
+      } catch {
+        this.#failures++;
+      }
+    }
+    if (entries.length === 0) return;
+    try {
+      await file.set(entries);
+    } catch {
+      this.#failures += entries.length;
+    }
   }
 
   #dump(value: V): StoredValue | Promise<StoredValue> {

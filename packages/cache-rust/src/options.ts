@@ -4,15 +4,24 @@ import { MemoryStore } from "./memory-store.js";
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
-/** The store of a cache with `maxEntries` and `maxBytes` (default 64 MiB) checked. */
+/** `maxEntries` and `maxBytes` (default 64 MiB), checked. */
+export function limitOptions(
+  options: { maxEntries?: number; maxBytes?: number },
+  defaultMaxEntries: number,
+): { maxEntries: number; maxBytes: number } {
+  return {
+    maxEntries: limitOption("maxEntries", options.maxEntries, defaultMaxEntries),
+    maxBytes: limitOption("maxBytes", options.maxBytes, DEFAULT_MAX_BYTES),
+  };
+}
+
+/** The in-memory store of a cache with these limits. */
 export function boundedStore<T>(
   options: { maxEntries?: number; maxBytes?: number },
   defaultMaxEntries: number,
 ): MemoryStore<T> {
-  return new MemoryStore(
-    limitOption("maxEntries", options.maxEntries, defaultMaxEntries),
-    limitOption("maxBytes", options.maxBytes, DEFAULT_MAX_BYTES),
-  );
+  const { maxEntries, maxBytes } = limitOptions(options, defaultMaxEntries);
+  return new MemoryStore(maxEntries, maxBytes);
 }
 
 /** A limit such as `maxEntries`: a whole number of at least 1, or `fallback` when not given. */
