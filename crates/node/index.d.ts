@@ -18,6 +18,8 @@ export declare class NativeCacheStore {
   ready(): Promise<void>
   /** Resolves to the live value of each key, in order, or `null` for a miss. */
   get(keys: Array<string>): Promise<Array<CachedValue | null>>
+  /** Resolves to one byte per key: 1 when it holds a live entry. Counts no hit or miss. */
+  contains(keys: Array<string>): Promise<Buffer>
   /**
    * Stores `values[i]` of type `kinds[i]` under `keys[i]` for `ttlsMs[i]` milliseconds (`null`:
    * until evicted). The values are copied here, on the JS thread.

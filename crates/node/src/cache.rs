@@ -100,6 +100,15 @@ impl NativeCacheStore {
         self.run(env, Box::new(move |w| Ok(Reply::Values(w.get(&keys, now_ms())?))))
     }
 
+    /// Resolves to one byte per key: 1 when it holds a live entry. Counts no hit or miss.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn contains<'env>(&self, env: &'env Env, keys: Vec<String>) -> napi::Result<PromiseRaw<'env, Buffer>> {
+        self.run(
+            env,
+            Box::new(move |w| Ok(Reply::Bytes(w.contains(&keys, now_ms())?.into_iter().map(u8::from).collect()))),
+        )
+    }
+
     /// Stores `values[i]` of type `kinds[i]` under `keys[i]` for `ttlsMs[i]` milliseconds (`null`:
     /// until evicted). The values are copied here, on the JS thread.
     #[napi(ts_return_type = "Promise<void>")]

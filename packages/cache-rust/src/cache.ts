@@ -109,6 +109,21 @@ export class RustCache<V = unknown> extends BaseCache<V> {
     for (const namespace of namespaces) store.clearPrefix(namespacePrefix(namespace));
   }
 
+  /** Whether `key` holds a live entry; counts no hit or miss and leaves the entry's place in LRU order. */
+  async has(key: CacheFullKey): Promise<boolean> {
+    const store = this.#store;
+    if (store instanceof FileStore) return (await store.contains([encodeKey(key)]))[0];
+    return store.has(encodeKey(key));
+  }
+
+  /** Removes these entries. */
+  async delete(keys: CacheFullKey[]): Promise<void> {
+    const store = this.#store;
+    // An encoded key is a whole JSON array: as a prefix it matches no other key.
+    if (store instanceof FileStore) return store.clear(keys.map(encodeKey));
+    for (const key of keys) store.delete(encodeKey(key));
+  }
+
   /** With `path`: this process's hits, misses, evictions and expirations, and the file's entries and bytes. */
   stats(): RustCacheStats {
     return { ...this.#store.counters(), failures: this.#failures };

@@ -36,6 +36,12 @@ export class FileStore {
     return found.map((v) => (v ? { kind: v.kind, payload: v.value } : undefined));
   }
 
+  /** Whether each key holds a live entry; counts no hit or miss. */
+  async contains(keys: string[]): Promise<boolean[]> {
+    const live = await this.#call(() => this.#native.contains(keys));
+    return Array.from(live, (b) => b === 1);
+  }
+
   /** Stores the entries in one transaction; `ttlMs` undefined keeps an entry until it is evicted. */
   set(entries: { key: string; value: FileValue; ttlMs: number | undefined }[]): Promise<void> {
     return this.#call(() =>

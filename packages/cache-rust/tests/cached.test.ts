@@ -79,7 +79,7 @@ describe("cached()", () => {
     expect(await f("undefined")).toBeUndefined();
     expect(calls).toBe(2);
     await expect(f("fail")).rejects.toThrow("flaky");
-    expect(f.has("fail")).toBe(false);
+    expect(await f.has("fail")).toBe(false);
     await expect(f("fail")).resolves.toBeUndefined();
     expect(calls).toBe(4);
   });
@@ -125,7 +125,7 @@ describe("cached()", () => {
     await f(2);
     await f(1);
     await f(3);
-    expect([f.has(1), f.has(2), f.has(3)]).toEqual([true, false, true]);
+    expect(await Promise.all([f.has(1), f.has(2), f.has(3)])).toEqual([true, false, true]);
     const big = cached(async (i: number) => "x".repeat(1000) + i, { maxBytes: 5000 });
     for (let i = 0; i < 50; i++) await big(i);
     expect(big.stats().bytes).toBeLessThanOrEqual(5000);
@@ -137,10 +137,10 @@ describe("cached()", () => {
     const f = cached(fn);
     await f(1);
     await f(2);
-    f.invalidate(1);
-    expect([f.has(1), f.has(2)]).toEqual([false, true]);
-    f.clear();
-    expect(f.has(2)).toBe(false);
+    await f.invalidate(1);
+    expect(await Promise.all([f.has(1), f.has(2)])).toEqual([false, true]);
+    await f.clear();
+    expect(await f.has(2)).toBe(false);
     await f(1);
     expect(calls).toHaveLength(3);
   });

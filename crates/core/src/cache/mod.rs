@@ -139,6 +139,14 @@ impl CacheWriter<'_> {
         Ok(found)
     }
 
+    /// Whether each key holds a live entry. Neither a hit nor a miss, and no entry moves in LRU order.
+    pub fn contains(&self, keys: &[String], now: i64) -> Result<Vec<bool>> {
+        let mut live = self.conn.prepare_cached(
+            "SELECT 1 FROM flg_cache_entries WHERE key = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+        )?;
+        keys.iter().map(|key| Ok(live.exists(params![key, now])?)).collect()
+    }
+
     /// Stores the entries as the most recently used, then evicts the least recently used until the
     /// limits hold. An entry larger than `max_bytes` is not kept (counted as an eviction).
     pub fn set(&self, entries: &[CacheEntry], now: i64) -> Result<()> {

@@ -43,6 +43,20 @@ fn entries_are_read_back_and_counted() {
 }
 
 #[test]
+fn contains_tells_live_entries_without_counting_or_reordering() {
+    let store = CacheStore::open(MEMORY, OpenOptions::default(), limits(2, 1 << 20)).unwrap();
+    store.write(|w| w.set(&[entry("a", "1", None), entry("b", "2", Some(10))], NOW)).unwrap();
+    let keys = ["a".to_string(), "b".to_string(), "c".to_string()];
+    assert_eq!(store.write(|w| w.contains(&keys, NOW)).unwrap(), [true, true, false]);
+    assert_eq!(store.write(|w| w.contains(&keys, NOW + 10)).unwrap(), [true, false, false]);
+    let c = store.counters();
+    assert_eq!((count(&c.hits), count(&c.misses)), (0, 0));
+    // "a" is still the least recently used.
+    set(&store, "c", "3");
+    assert_eq!(get(&store, &["a"], NOW), [None]);
+}
+
+#[test]
 fn the_least_recently_used_entry_is_evicted_first() {
     let store = CacheStore::open(MEMORY, OpenOptions::default(), limits(2, 1 << 20)).unwrap();
     set(&store, "a", "1");
