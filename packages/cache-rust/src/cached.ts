@@ -1,10 +1,7 @@
-import { FastLangGraphError } from "@fast-langgraph/native/errors";
-import type { CacheFullKey } from "@langchain/langgraph-checkpoint";
-
 import { argumentsKey } from "./arguments-key.js";
-import { RustCache } from "./cache.js";
+import type { RustCache } from "./cache.js";
 import type { MemoryStoreCounters } from "./memory-store.js";
-import { boundedStore, ttlOption } from "./options.js";
+import { resultsFor } from "./results.js";
 
 export interface CachedOptions<A extends unknown[]> {
   /** Seconds a result stays cached; default: until evicted. */
@@ -49,18 +46,6 @@ export interface CachedFunction<A extends unknown[], R> {
   close(): Promise<void>;
 }
 
-/** Where a cached function keeps its results, by key. */
-interface Results<R> {
-  /** The result under `key`, wrapped so that a stored `undefined` is told from a miss. */
-  lookup(key: string): { value: R } | undefined | Promise<{ value: R } | undefined>;
-  store(key: string, value: R): void | Promise<void>;
-  delete(key: string): void | Promise<void>;
-  has(key: string): boolean | Promise<boolean>;
-  clear(): void | Promise<void>;
-  stats(): CachedStats;
-  close(): Promise<void>;
-}
-
 const DEFAULT_MAX_ENTRIES = 1000;
 
 /**
@@ -73,8 +58,7 @@ export function cached<A extends unknown[], R>(
   fn: (...args: A) => R | Promise<R>,
   options: CachedOptions<A> = {},
 ): CachedFunction<A, Awaited<R>> {
-  const results: Results<Awaited<R>> =
-    options.cache || options.path !== undefined ? inRustCache(options) : inMemory(options);
+  const results = resultsFor<Awaited<R>>(options, DEFAULT_MAX_ENTRIES);
   const custom = options.key;
   const keyOf = (args: A) => (custom ? custom(...args) : argumentsKey(args));
   const inFlight = new Map<string, Promise<Awaited<R>>>();
@@ -115,65 +99,4 @@ export function cached<A extends unknown[], R>(
     has: async (...args: A) => results.has(keyOf(args)),
     close: () => results.close(),
   });
-}
-
-function inMemory<R>(options: CachedOptions<never>): Results<R> {
-  const ttlMs = ttlOption(options.ttl);
-  const store = boundedStore<R>(options, DEFAULT_MAX_ENTRIES);
-  return {
-    lookup: (key) => store.get(key),
-    store: (key, value) => store.set(key, value, byteSize(value), ttlMs),
-    delete: (key) => store.delete(key),
-    has: (key) => store.has(key),
-    clear: () => store.clear(),
-    stats: () => store.counters(),
-    close: async () => {},
-  };
-}
-
-function inRustCache<R>(options: CachedOptions<never>): Results<R> {
-  const { ttl, namespace } = options;
-  ttlOption(ttl);
-  if (typeof namespace !== "string" || namespace === "") {
-    throw new FastLangGraphError("FLG_INVALID_ARGUMENT", "cached() needs a namespace with `cache` or `path`");
-  }
-  if (
-    options.cache &&
-    (options.path !== undefined || options.maxEntries !== undefined || options.maxBytes !== undefined)
-  ) {
-    throw new FastLangGraphError("FLG_INVALID_ARGUMENT", "with `cache`, its own path and limits apply");
-  }
-  const owned = options.cache === undefined;
-  const cache =
-    options.cache ??
-    new RustCache<R>({
-      path: options.path,
-      maxEntries: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
-      maxBytes: options.maxBytes,
-    });
-  const ns = ["cached", namespace];
-  const full = (key: string): CacheFullKey => [ns, key];
-  return {
-    lookup: async (key) => {
-      const [hit] = await cache.get([full(key)]);
-      return hit ? { value: hit.value as R } : undefined;
-    },
-    store: (key, value) => cache.set([{ key: full(key), value, ttl }]),
-    delete: (key) => cache.delete([full(key)]),
-    has: (key) => cache.has(full(key)),
-    clear: () => cache.clear([ns]),
-    stats: () => cache.stats(),
-    close: async () => {
-      if (owned) await cache.close();
-    },
-  };
-}
-
-/** A result's size for `maxBytes`: the length of its JSON (0 for what JSON cannot hold). */
-function byteSize(value: unknown): number {
-  try {
-    return JSON.stringify(value)?.length ?? 0;
-  } catch {
-    return 0;
-  }
 }

@@ -1,16 +1,23 @@
 import { BaseCache } from "@langchain/core/caches";
 import type { Generation } from "@langchain/core/outputs";
 
-import type { MemoryStore, MemoryStoreCounters } from "./memory-store.js";
-import { boundedStore, ttlOption } from "./options.js";
+import type { RustCache } from "./cache.js";
+import type { MemoryStoreCounters } from "./memory-store.js";
+import { resultsFor, type Results } from "./results.js";
 
 export interface RustLLMCacheOptions {
   /** Seconds an answer stays cached; default: until evicted. */
   ttl?: number;
-  /** Most answers kept; the least recently used go first. Default 1000. */
+  /** Most answers kept; the least recently used go first. Default 1000. Not with `cache`. */
   maxEntries?: number;
-  /** Most bytes kept, measured as each answer's JSON. Default 64 MiB. */
+  /** Most bytes kept, measured as each answer's JSON (serialized size with `path`). Default 64 MiB. Not with `cache`. */
   maxBytes?: number;
+  /** Keep answers in this `RustCache`, under `namespace`; a hit then gives back a copy. */
+  cache?: RustCache;
+  /** Keep answers in a SQLite file, shared by every process on it and kept across restarts. */
+  path?: string;
+  /** Where answers live in `cache` or `path`. Default `"llm"`. */
+  namespace?: string;
 }
 
 const DEFAULT_MAX_ENTRIES = 1000;
@@ -18,32 +25,38 @@ const DEFAULT_MAX_ENTRIES = 1000;
 /**
  * A model cache for `@langchain/core` (`new ChatModel({ cache: new RustLLMCache() })`): bounded,
  * expiring, with statistics. Answers are keyed by the whole prompt and model key, compared whole,
- * so two prompts never share an answer; like the core `InMemoryCache`, answers are kept as they are.
+ * so two prompts never share an answer. In memory, like the core `InMemoryCache`, answers are kept
+ * as they are; with `cache` or `path` they are stored serialized.
  */
 export class RustLLMCache<T = Generation[]> extends BaseCache<T> {
-  readonly #store: MemoryStore<T>;
-  readonly #ttlMs: number | undefined;
+  readonly #results: Results<T>;
 
   constructor(options: RustLLMCacheOptions = {}) {
     super();
-    this.#ttlMs = ttlOption(options.ttl);
-    this.#store = boundedStore(options, DEFAULT_MAX_ENTRIES);
+    this.#results = resultsFor<T>({ ...options, namespace: options.namespace ?? "llm" }, DEFAULT_MAX_ENTRIES);
   }
 
   async lookup(prompt: string, llmKey: string): Promise<T | null> {
-    return this.#store.get(JSON.stringify([prompt, llmKey]))?.value ?? null;
+    const hit = await this.#results.lookup(JSON.stringify([prompt, llmKey]));
+    return hit ? hit.value : null;
   }
 
   async update(prompt: string, llmKey: string, value: T): Promise<void> {
-    const bytes = JSON.stringify(value)?.length ?? 0;
-    this.#store.set(JSON.stringify([prompt, llmKey]), value, bytes, this.#ttlMs);
+    await this.#results.store(JSON.stringify([prompt, llmKey]), value);
   }
 
+  /** With `cache` or `path`, the statistics of that whole cache. */
   stats(): MemoryStoreCounters {
-    return this.#store.counters();
+    return this.#results.stats();
   }
 
-  clear(): void {
-    this.#store.clear();
+  /** Forgets every answer. */
+  async clear(): Promise<void> {
+    await this.#results.clear();
+  }
+
+  /** Closes the file opened for `path`; a no-op otherwise. */
+  close(): Promise<void> {
+    return this.#results.close();
   }
 }

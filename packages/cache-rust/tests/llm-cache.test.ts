@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
+import { AIMessage } from "@langchain/core/messages";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 import { FastLangGraphError, RustLLMCache } from "../src/index.js";
 
@@ -35,5 +39,28 @@ describe("RustLLMCache", () => {
   it("refuses invalid options with FLG_INVALID_ARGUMENT", () => {
     expect(() => new RustLLMCache({ ttl: -1 })).toThrow(FastLangGraphError);
     expect(() => new RustLLMCache({ maxBytes: 0 })).toThrow(/maxBytes must be a whole number/);
+  });
+});
+
+describe("RustLLMCache with a path", () => {
+  const dir = mkdtempSync(join(tmpdir(), "flg-llm-cache-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("keeps answers, as messages, for the next cache opened on the file", async () => {
+    const path = join(dir, "answers.db");
+    const first = new RustLLMCache({ path });
+    const model = new FakeListChatModel({ responses: ["first", "second"], cache: first });
+    expect((await model.invoke("What is LangGraph?")).content).toBe("first");
+    await first.close();
+
+    const second = new RustLLMCache({ path });
+    const restarted = new FakeListChatModel({ responses: ["other"], cache: second });
+    const answer = await restarted.invoke("What is LangGraph?");
+    expect(answer).toBeInstanceOf(AIMessage);
+    expect(answer.content).toBe("first");
+    expect(second.stats()).toMatchObject({ hits: 1, entries: 1 });
+    await second.clear();
+    expect((await restarted.invoke("What is LangGraph?")).content).toBe("other");
+    await second.close();
   });
 });
