@@ -1,32 +1,15 @@
 import { argumentsKey } from "./arguments-key.js";
-import type { RustCache } from "./cache.js";
 import type { MemoryStoreCounters } from "./memory-store.js";
-import { resultsFor } from "./results.js";
+import { resultsFor, type ResultsOptions } from "./results.js";
 
-export interface CachedOptions<A extends unknown[]> {
-  /** Seconds a result stays cached; default: until evicted. */
-  ttl?: number;
-  /** Most results kept; the least recently used go first. Default 1000. Not with `cache`. */
-  maxEntries?: number;
-  /** Most bytes kept, measured as each result's JSON (serialized size with `path`). Default 64 MiB. Not with `cache`. */
-  maxBytes?: number;
+export interface CachedOptions<A extends unknown[]> extends ResultsOptions {
   /**
    * The cache key of a call. Default: `argumentsKey(args)`, equal for equal arguments whatever the
    * order of their object keys. Keys are compared whole, so two calls never share a result unless
    * their keys are equal.
    */
   key?: (...args: A) => string;
-  /**
-   * Keep results in this `RustCache` (shared with other functions or a graph) instead of in memory
-   * of their own. Results are then stored serialized: a hit gives back a copy.
-   */
-  cache?: RustCache;
-  /**
-   * Keep results in a SQLite file: they survive a restart and are shared by every process on it.
-   * Results are stored serialized: a hit gives back a copy.
-   */
-  path?: string;
-  /** Required with `cache` or `path`: where this function's results live in it, apart from any other's. */
+  /** Required with `cache` or `path`. */
   namespace?: string;
 }
 

@@ -1,21 +1,10 @@
 import { BaseCache } from "@langchain/core/caches";
 import type { Generation } from "@langchain/core/outputs";
 
-import type { RustCache } from "./cache.js";
 import type { MemoryStoreCounters } from "./memory-store.js";
-import { resultsFor, type Results } from "./results.js";
+import { resultsFor, type Results, type ResultsOptions } from "./results.js";
 
-export interface RustLLMCacheOptions {
-  /** Seconds an answer stays cached; default: until evicted. */
-  ttl?: number;
-  /** Most answers kept; the least recently used go first. Default 1000. Not with `cache`. */
-  maxEntries?: number;
-  /** Most bytes kept, measured as each answer's JSON (serialized size with `path`). Default 64 MiB. Not with `cache`. */
-  maxBytes?: number;
-  /** Keep answers in this `RustCache`, under `namespace`; a hit then gives back a copy. */
-  cache?: RustCache;
-  /** Keep answers in a SQLite file, shared by every process on it and kept across restarts. */
-  path?: string;
+export interface RustLLMCacheOptions extends ResultsOptions {
   /** Where answers live in `cache` or `path`. Default `"llm"`. */
   namespace?: string;
 }

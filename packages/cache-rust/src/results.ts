@@ -7,11 +7,23 @@ import { boundedStore, ttlOption } from "./options.js";
 
 /** Where results live: in memory of their own, or in a namespace of a `RustCache` (given, or on `path`). */
 export interface ResultsOptions {
+  /** Seconds a result stays cached; default: until evicted. */
   ttl?: number;
+  /** Most results kept; the least recently used go first. Default 1000. Not with `cache`. */
   maxEntries?: number;
+  /** Most bytes kept, measured as each result's JSON (serialized size with `path`). Default 64 MiB. Not with `cache`. */
   maxBytes?: number;
+  /**
+   * Keep results in this `RustCache` (shared with other functions or a graph) instead of in memory
+   * of their own. Results are then stored serialized: a hit gives back a copy.
+   */
   cache?: RustCache;
+  /**
+   * Keep results in a SQLite file: they survive a restart and are shared by every process on it.
+   * Results are stored serialized: a hit gives back a copy.
+   */
   path?: string;
+  /** With `cache` or `path`: where these results live in it, apart from any others. */
   namespace?: string;
 }
 
