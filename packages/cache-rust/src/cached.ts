@@ -64,16 +64,12 @@ export function cached<A extends unknown[], R>(
     return result;
   };
 
-  const call = (...args: A): Promise<Awaited<R>> => {
-    let key: string;
-    try {
-      key = keyOf(args);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const hit = results.lookup(key);
-    if (hit instanceof Promise) return hit.then((found) => (found ? found.value : run(key, args)));
-    return hit ? Promise.resolve(hit.value) : run(key, args);
+  // An async function: on a hit it settles faster than `Promise.resolve` of the value did.
+  const call = async (...args: A): Promise<Awaited<R>> => {
+    const key = keyOf(args);
+    let hit = results.lookup(key);
+    if (hit instanceof Promise) hit = await hit;
+    return hit ? hit.value : run(key, args);
   };
   return Object.assign(call, {
     stats: () => results.stats(),
