@@ -35,6 +35,11 @@ impl Default for OpenOptions {
 /// A database a `Worker` can own: opened on the worker's thread, then used only there.
 pub trait Store: Send + 'static {
     fn database(&self) -> &Database;
+
+    /// Called on the store's thread by `Worker::close`.
+    fn close(&self) -> Result<()> {
+        self.database().close()
+    }
 }
 
 /// A write run inside a transaction that `Database` owns, given the transaction's connection.

@@ -127,7 +127,7 @@ fn run<S: Store, T: Default>(opened: Result<S>, receiver: Receiver<Request<S, T>
                     done(result);
                 }
             }
-            Request::Close(done) => return done(db.close().map(|()| T::default())),
+            Request::Close(done) => return done(store.close().map(|()| T::default())),
         }
     }
 }

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use fast_langgraph_core::cache::{now_ms, CacheEntry, CacheJob, CacheLimits, CacheWorker};
+use fast_langgraph_core::cache::{now_ms, CacheEntry, CacheJob, CacheLimits, CacheRead, CacheWorker};
 use fast_langgraph_core::db::OpenOptions;
 use fast_langgraph_core::store::TypedValue;
 use fast_langgraph_core::{Error, ErrorCode, Result};
@@ -79,9 +79,15 @@ fn limit(name: &str, value: f64) -> Result<u64> {
 }
 
 impl NativeCacheStore {
-    fn run<'env, T>(&self, env: &'env Env, job: CacheJob<Reply>) -> napi::Result<PromiseRaw<'env, T>> {
+    fn read<'env, T>(&self, env: &'env Env, job: CacheRead<Reply>) -> napi::Result<PromiseRaw<'env, T>> {
         let (promise, done) = self.completer.start(env)?;
-        self.worker.run(job, done);
+        self.worker.read(job, done);
+        Ok(promise)
+    }
+
+    fn write<'env, T>(&self, env: &'env Env, job: CacheJob<Reply>) -> napi::Result<PromiseRaw<'env, T>> {
+        let (promise, done) = self.completer.start(env)?;
+        self.worker.write(job, done);
         Ok(promise)
     }
 }
@@ -91,21 +97,21 @@ impl NativeCacheStore {
     /// Resolves once the file is open and migrated; rejects with the reason it could not be.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn ready<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
-        self.run(env, Box::new(|_| Ok(Reply::Undefined)))
+        self.read(env, Box::new(|_| Ok(Reply::Undefined)))
     }
 
     /// Resolves to the live value of each key, in order, or `null` for a miss.
     #[napi(ts_return_type = "Promise<Array<CachedValue | null>>")]
     pub fn get<'env>(&self, env: &'env Env, keys: Vec<String>) -> napi::Result<PromiseRaw<'env, ()>> {
-        self.run(env, Box::new(move |w| Ok(Reply::Values(w.get(&keys, now_ms())?))))
+        self.read(env, Box::new(move |s| Ok(Reply::Values(s.get(&keys, now_ms())?))))
     }
 
     /// Resolves to one byte per key: 1 when it holds a live entry. Counts no hit or miss.
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn contains<'env>(&self, env: &'env Env, keys: Vec<String>) -> napi::Result<PromiseRaw<'env, Buffer>> {
-        self.run(
+        self.read(
             env,
-            Box::new(move |w| Ok(Reply::Bytes(w.contains(&keys, now_ms())?.into_iter().map(u8::from).collect()))),
+            Box::new(move |s| Ok(Reply::Bytes(s.contains(&keys, now_ms())?.into_iter().map(u8::from).collect()))),
         )
     }
 
@@ -142,13 +148,13 @@ impl NativeCacheStore {
             };
             entries.push(CacheEntry { key, value: TypedValue { kind, data: value.to_vec() }, ttl_ms });
         }
-        self.run(env, Box::new(move |w| w.set(&entries, now_ms()).map(|()| Reply::Undefined)))
+        self.write(env, Box::new(move |w| w.set(&entries, now_ms()).map(|()| Reply::Undefined)))
     }
 
     /// Removes the entries whose key starts with one of `prefixes`, or every entry for `null`.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn clear<'env>(&self, env: &'env Env, prefixes: Option<Vec<String>>) -> napi::Result<PromiseRaw<'env, ()>> {
-        self.run(env, Box::new(move |w| w.clear(prefixes.as_deref()).map(|()| Reply::Undefined)))
+        self.write(env, Box::new(move |w| w.clear(prefixes.as_deref()).map(|()| Reply::Undefined)))
     }
 
     /// This process's hits, misses, evictions and expirations, and the file's entries and bytes as

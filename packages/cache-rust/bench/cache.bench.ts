@@ -3,6 +3,9 @@
  *
  *   pnpm --filter @fast-langgraph/cache-rust bench      (or `pnpm bench` at the root)
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
 import { AIMessage } from "@langchain/core/messages";
@@ -13,8 +16,19 @@ import { LRUCache } from "lru-cache";
 
 import { RustCache, argumentsKey, cached, canonicalKey } from "../src/index.js";
 
-type Kind = "InMemoryCache" | "RustCache";
-const KINDS: Kind[] = ["InMemoryCache", "RustCache"];
+type Kind = "InMemoryCache" | "RustCache" | "RustCache on a file";
+const KINDS: Kind[] = ["InMemoryCache", "RustCache", "RustCache on a file"];
+
+const dir = mkdtempSync(join(tmpdir(), "flg-cache-bench-"));
+let files = 0;
+const newFile = () => join(dir, `cache-${files++}.db`);
+
+function newCache(kind: Kind): BaseCache {
+  const limits = { maxEntries: 1e6, maxBytes: 2 ** 32 };
+  if (kind === "RustCache") return new RustCache(limits);
+  if (kind === "RustCache on a file") return new RustCache({ ...limits, path: newFile() });
+  return new InMemoryCache();
+}
 
 /** A node's cached output of about `bytes` bytes of JSON. */
 function valueOfSize(bytes: number) {
@@ -53,13 +67,13 @@ async function measure(label: string, value: unknown, iterations: number) {
   for (let round = 0; round <= 5; round++) {
     for (const kind of KINDS) {
       (globalThis as { gc?: () => void }).gc?.();
-      const cache: BaseCache =
-        kind === "RustCache" ? new RustCache({ maxEntries: 1e6, maxBytes: 2 ** 32 }) : new InMemoryCache();
+      const cache = newCache(kind);
       const ns = ["node", "slow"];
       const set = await timed(iterations, (i) => cache.set([{ key: [ns, `k${i}`], value }]));
       const get = await timed(iterations, async (i) => {
         if ((await cache.get([[ns, `k${i % iterations}`]])).length !== 1) throw new Error("miss");
       });
+      if (cache instanceof RustCache) await cache.close();
       if (round === 0) continue;
       for (const [op, us] of [
         ["get", get],
@@ -70,9 +84,10 @@ async function measure(label: string, value: unknown, iterations: number) {
     }
   }
   return (["get", "set"] as const).map((op) => {
-    const peer = median(samples[op].get("InMemoryCache")!);
-    const ours = median(samples[op].get("RustCache")!);
-    return `| ${op === "get" ? "get (hit)" : "set"} | ${label} | ${peer.toFixed(1)} | ${ours.toFixed(1)} | ${(peer / ours).toFixed(1)}x |`;
+    const [peer, ours, file] = KINDS.map((kind) => median(samples[op].get(kind)!));
+    const cells = [peer, ours, file].map((us) => us.toFixed(1));
+    const ratios = [ours, file].map((us) => `${(peer / us).toFixed(1)}x`);
+    return `| ${op === "get" ? "get (hit)" : "set"} | ${label} | ${[...cells, ...ratios].join(" | ")} |`;
   });
 }
 
@@ -87,6 +102,7 @@ async function nodeHit(rounds: number) {
     "InMemoryCache, default key": { cache: new InMemoryCache(), keyFunc: undefined },
     "RustCache, default key": { cache: new RustCache(), keyFunc: undefined },
     "RustCache, canonicalKey": { cache: new RustCache(), keyFunc: canonicalKey },
+    "RustCache on a file, canonicalKey": { cache: new RustCache({ path: newFile() }), keyFunc: canonicalKey },
   };
   const samples = new Map<string, number[]>();
   for (let round = 0; round <= rounds; round++) {
@@ -102,6 +118,7 @@ async function nodeHit(rounds: number) {
       if (round > 0) samples.set(name, [...(samples.get(name) ?? []), ms]);
     }
   }
+  await variants["RustCache on a file, canonicalKey"].cache.close();
   return [...samples].map(([name, ms]) => [name, median(ms)] as const);
 }
 
@@ -141,8 +158,10 @@ async function main() {
     ...(await measure("1 KB of messages", messagesOfSize(1 << 10), 5000)),
   ];
   console.log("## RustCache (µs per call, lower is better; median of 5 interleaved rounds after a warm-up round)\n");
-  console.log("| operation | value | InMemoryCache | RustCache | InMemoryCache / RustCache |");
-  console.log("|---|---|---|---|---|");
+  console.log(
+    "| operation | value | InMemoryCache | RustCache | RustCache on a file | InMemoryCache / RustCache | InMemoryCache / file |",
+  );
+  console.log("|---|---|---|---|---|---|---|");
   for (const row of rows) console.log(row);
   const hits = await nodeHit(7);
   const peer = hits[0][1];
@@ -157,4 +176,8 @@ async function main() {
   for (const [name, us] of memo) console.log(`| ${name} | ${us.toFixed(2)} | ${(memo[0][1] / us).toFixed(1)}x |`);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

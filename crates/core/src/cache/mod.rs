@@ -5,8 +5,8 @@
 mod schema;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -43,6 +43,18 @@ impl CacheCounters {
     fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
+
+    fn record_totals(&self, (entries, bytes): (u64, u64)) {
+        self.entries.store(entries, Ordering::Relaxed);
+        self.bytes.store(bytes, Ordering::Relaxed);
+    }
+}
+
+/// The file's (entries, bytes), as every process sharing it left them.
+fn totals(conn: &Connection) -> Result<(u64, u64)> {
+    Ok(conn
+        .prepare_cached("SELECT entries, bytes FROM flg_cache_totals")?
+        .query_row([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))?)
 }
 
 pub struct CacheEntry {
@@ -56,6 +68,39 @@ pub struct CacheEntry {
 struct Shared {
     limits: CacheLimits,
     counters: CacheCounters,
+    /// Touched only on the store's thread.
+    pending: Mutex<Pending>,
+}
+
+impl Shared {
+    fn new(limits: CacheLimits) -> Arc<Self> {
+        Arc::new(Shared { limits, counters: CacheCounters::default(), pending: Mutex::default() })
+    }
+}
+
+/// What reads found that the file should record. A hit is a read, not a write: moving the entry in
+/// LRU order waits for the next write transaction (or for `FLUSH_AFTER`), which halves a hit's cost.
+/// Every write flushes first, so eviction always sees this process's hits.
+#[derive(Default)]
+struct Pending {
+    touched: Vec<String>,
+    expired: Vec<String>,
+    since: Option<Instant>,
+}
+
+/// Hits wait at most this long, or this many, before they are written on their own.
+const FLUSH_AFTER: (Duration, usize) = (Duration::from_secs(1), 256);
+
+impl Pending {
+    fn add(&mut self, key: &str, expired: bool) {
+        if expired { &mut self.expired } else { &mut self.touched }.push(key.to_string());
+        self.since.get_or_insert_with(Instant::now);
+    }
+
+    fn due(&self) -> bool {
+        self.touched.len() + self.expired.len() >= FLUSH_AFTER.1
+            || self.since.is_some_and(|t| t.elapsed() >= FLUSH_AFTER.0)
+    }
 }
 
 pub struct CacheStore {
@@ -67,13 +112,20 @@ impl Store for CacheStore {
     fn database(&self) -> &Database {
         &self.db
     }
+
+    /// Records the hits not yet written, then closes.
+    fn close(&self) -> Result<()> {
+        let pending = self.shared.pending.lock().unwrap_or_else(PoisonError::into_inner).since.is_some();
+        let flushed = if pending { self.write(|_| Ok(())) } else { Ok(()) };
+        self.db.close().and(flushed)
+    }
 }
 
 impl CacheStore {
     /// Opens (creating if needed) the cache at `path`, or a private in-memory one for `:memory:`,
     /// and drops the entries that expired while nobody had it open.
     pub fn open(path: &str, options: OpenOptions, limits: CacheLimits) -> Result<Self> {
-        Self::open_shared(path, options, Arc::new(Shared { limits, counters: CacheCounters::default() }))
+        Self::open_shared(path, options, Shared::new(limits))
     }
 
     fn open_shared(path: &str, options: OpenOptions, shared: Arc<Shared>) -> Result<Self> {
@@ -86,9 +138,68 @@ impl CacheStore {
         &self.shared.counters
     }
 
-    /// Runs `f` in one write transaction (a read moves the entry in LRU order, so it writes too).
+    /// Runs `f` in one write transaction, after recording what earlier reads found.
     pub fn write<T>(&self, f: impl FnOnce(&CacheWriter) -> Result<T>) -> Result<T> {
-        self.db.transact(|conn| f(&CacheWriter { conn, shared: &self.shared }))
+        self.db.transact(|conn| CacheWriter::run(conn, &self.shared, f))
+    }
+
+    /// The live value of each key, in order; `None` for a miss. Hits become the most recently used
+    /// (recorded with the next write); expired entries are misses, and are removed with the next write.
+    pub fn get(&self, keys: &[String], now: i64) -> Result<Vec<Option<TypedValue>>> {
+        let counters = &self.shared.counters;
+        let found = self.read(|conn| {
+            let mut select =
+                conn.prepare_cached("SELECT kind, value, expires_at FROM flg_cache_entries WHERE key = ?1")?;
+            let mut pending = self.shared.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut found = Vec::with_capacity(keys.len());
+            for key in keys {
+                let row = select
+                    .query_row([key], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Option<i64>>(2)?))
+                    })
+                    .optional()?;
+                let value = match row {
+                    Some((_, _, Some(expires_at))) if expires_at <= now => {
+                        pending.add(key, true);
+                        None
+                    }
+                    Some((kind, data, _)) => {
+                        pending.add(key, false);
+                        Some(TypedValue { kind, data })
+                    }
+                    None => None,
+                };
+                CacheCounters::add(if value.is_some() { &counters.hits } else { &counters.misses }, 1);
+                found.push(value);
+            }
+            counters.record_totals(totals(conn)?);
+            Ok(found)
+        })?;
+        let due = self.shared.pending.lock().unwrap_or_else(PoisonError::into_inner).due();
+        if due {
+            self.write(|_| Ok(()))?;
+        }
+        Ok(found)
+    }
+
+    /// Whether each key holds a live entry. Neither a hit nor a miss, and no entry moves in LRU order.
+    pub fn contains(&self, keys: &[String], now: i64) -> Result<Vec<bool>> {
+        self.read(|conn| {
+            let mut live = conn.prepare_cached(
+                "SELECT 1 FROM flg_cache_entries WHERE key = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+            )?;
+            keys.iter().map(|key| Ok(live.exists(params![key, now])?)).collect()
+        })
+    }
+
+    /// One read transaction, so that every key is read from one snapshot.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.db.with_conn(|conn| {
+            let tx = conn.transaction()?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
     }
 }
 
@@ -100,51 +211,31 @@ pub struct CacheWriter<'c> {
 
 pub type CacheJob<T> = Box<dyn FnOnce(&CacheWriter) -> Result<T> + Send>;
 
-impl CacheWriter<'_> {
-    /// The live value of each key, in order; `None` for a miss. Hits become the most recently used.
-    pub fn get(&self, keys: &[String], now: i64) -> Result<Vec<Option<TypedValue>>> {
-        let counters = &self.shared.counters;
-        let mut clock = None;
-        let mut found = Vec::with_capacity(keys.len());
-        for key in keys {
-            let row = self
-                .conn
-                .prepare_cached("SELECT kind, value, expires_at FROM flg_cache_entries WHERE key = ?1")?
-                .query_row([key], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Option<i64>>(2)?))
-                })
-                .optional()?;
-            let value = match row {
-                Some((_, _, Some(expires_at))) if expires_at <= now => {
-                    self.conn.prepare_cached("DELETE FROM flg_cache_entries WHERE key = ?1")?.execute([key])?;
-                    CacheCounters::add(&counters.expirations, 1);
-                    None
-                }
-                Some((kind, data, _)) => {
-                    let used = match clock {
-                        Some(c) => c,
-                        None => *clock.insert(self.tick()?),
-                    };
-                    self.conn
-                        .prepare_cached("UPDATE flg_cache_entries SET used = ?2 WHERE key = ?1")?
-                        .execute(params![key, used])?;
-                    Some(TypedValue { kind, data })
-                }
-                None => None,
-            };
-            CacheCounters::add(if value.is_some() { &counters.hits } else { &counters.misses }, 1);
-            found.push(value);
-        }
-        self.refresh_totals()?;
-        Ok(found)
+impl<'c> CacheWriter<'c> {
+    fn run<T>(conn: &'c Connection, shared: &'c Shared, f: impl FnOnce(&CacheWriter) -> Result<T>) -> Result<T> {
+        let writer = CacheWriter { conn, shared };
+        writer.flush(now_ms())?;
+        f(&writer)
     }
 
-    /// Whether each key holds a live entry. Neither a hit nor a miss, and no entry moves in LRU order.
-    pub fn contains(&self, keys: &[String], now: i64) -> Result<Vec<bool>> {
-        let mut live = self.conn.prepare_cached(
-            "SELECT 1 FROM flg_cache_entries WHERE key = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
-        )?;
-        keys.iter().map(|key| Ok(live.exists(params![key, now])?)).collect()
+    /// Records what reads found since the last write: hits move up in LRU order, expired entries go.
+    fn flush(&self, now: i64) -> Result<()> {
+        let Pending { touched, expired, .. } =
+            std::mem::take(&mut *self.shared.pending.lock().unwrap_or_else(PoisonError::into_inner));
+        if !touched.is_empty() {
+            let used = self.tick()?;
+            let mut touch = self.conn.prepare_cached("UPDATE flg_cache_entries SET used = ?2 WHERE key = ?1")?;
+            for key in &touched {
+                touch.execute(params![key, used])?;
+            }
+        }
+        let mut dropped = 0;
+        let mut drop = self.conn.prepare_cached("DELETE FROM flg_cache_entries WHERE key = ?1 AND expires_at <= ?2")?;
+        for key in &expired {
+            dropped += drop.execute(params![key, now])?;
+        }
+        CacheCounters::add(&self.shared.counters.expirations, dropped as u64);
+        Ok(())
     }
 
     /// Stores the entries as the most recently used, then evicts the least recently used until the
@@ -199,17 +290,11 @@ impl CacheWriter<'_> {
     }
 
     fn totals(&self) -> Result<(u64, u64)> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT entries, bytes FROM flg_cache_totals")?
-            .query_row([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))?)
+        totals(self.conn)
     }
 
     fn refresh_totals(&self) -> Result<()> {
-        let (entries, bytes) = self.totals()?;
-        let counters = &self.shared.counters;
-        counters.entries.store(entries, Ordering::Relaxed);
-        counters.bytes.store(bytes, Ordering::Relaxed);
+        self.shared.counters.record_totals(self.totals()?);
         Ok(())
     }
 
@@ -249,25 +334,30 @@ pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-/// The cache store's thread. Every call is a write transaction, so calls that queue up while the
-/// thread is busy share one commit.
+/// The cache store's thread. Writes that queue up while it is busy share one commit.
 pub struct CacheWorker<T> {
     worker: Worker<CacheStore, T>,
     shared: Arc<Shared>,
 }
 
+pub type CacheRead<T> = Box<dyn FnOnce(&CacheStore) -> Result<T> + Send>;
+
 impl<T: Default + Send + 'static> CacheWorker<T> {
     /// Starts the thread, which opens the cache at `path`; a failure to open is reported by every call.
     pub fn open(path: String, options: OpenOptions, limits: CacheLimits) -> Result<Self> {
-        let shared = Arc::new(Shared { limits, counters: CacheCounters::default() });
+        let shared = Shared::new(limits);
         let theirs = shared.clone();
         let worker = Worker::start(move || CacheStore::open_shared(&path, options, theirs))?;
         Ok(CacheWorker { worker, shared })
     }
 
-    pub fn run(&self, job: CacheJob<T>, done: Done<T>) {
+    pub fn read(&self, job: CacheRead<T>, done: Done<T>) {
+        self.worker.read(job, done);
+    }
+
+    pub fn write(&self, job: CacheJob<T>, done: Done<T>) {
         let shared = self.shared.clone();
-        self.worker.write_tx(Box::new(move |conn| job(&CacheWriter { conn, shared: &shared })), done);
+        self.worker.write_tx(Box::new(move |conn| CacheWriter::run(conn, &shared, job)), done);
     }
 
     /// Closes the file once the calls already made are done.

@@ -21,7 +21,7 @@ fn set(store: &CacheStore, key: &str, value: &str) {
 /// The value under each key, as text; `None` for a miss.
 fn get(store: &CacheStore, keys: &[&str], now: i64) -> Vec<Option<String>> {
     let keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
-    let found = store.write(|w| w.get(&keys, now)).unwrap();
+    let found = store.get(&keys, now).unwrap();
     found.into_iter().map(|v| v.map(|v| String::from_utf8(v.data).unwrap())).collect()
 }
 
@@ -47,8 +47,8 @@ fn contains_tells_live_entries_without_counting_or_reordering() {
     let store = CacheStore::open(MEMORY, OpenOptions::default(), limits(2, 1 << 20)).unwrap();
     store.write(|w| w.set(&[entry("a", "1", None), entry("b", "2", Some(10))], NOW)).unwrap();
     let keys = ["a".to_string(), "b".to_string(), "c".to_string()];
-    assert_eq!(store.write(|w| w.contains(&keys, NOW)).unwrap(), [true, true, false]);
-    assert_eq!(store.write(|w| w.contains(&keys, NOW + 10)).unwrap(), [true, false, false]);
+    assert_eq!(store.contains(&keys, NOW).unwrap(), [true, true, false]);
+    assert_eq!(store.contains(&keys, NOW + 10).unwrap(), [true, false, false]);
     let c = store.counters();
     assert_eq!((count(&c.hits), count(&c.misses)), (0, 0));
     // "a" is still the least recently used.
@@ -92,7 +92,11 @@ fn an_expired_entry_is_a_miss_and_goes_first_when_room_is_needed() {
     store.write(|w| w.set(&[entry("short", "1", Some(100)), entry("zero", "0", Some(0))], NOW)).unwrap();
     assert_eq!(get(&store, &["short", "zero"], NOW + 99), [Some("1".into()), None]);
     assert_eq!(get(&store, &["short"], NOW + 100), [None]);
+    // Removed (and counted) by the next write.
+    assert_eq!(count(&store.counters().expirations), 0);
+    store.write(|w| w.clear(Some(&["unrelated".to_string()]))).unwrap();
     assert_eq!(count(&store.counters().expirations), 2);
+    assert_eq!(count(&store.counters().entries), 0);
 
     store.write(|w| w.set(&[entry("old", "1", None), entry("soon", "2", Some(10))], NOW)).unwrap();
     // "soon" was written last but has expired: it goes before "old" does.
@@ -157,9 +161,9 @@ fn the_worker_answers_in_order_and_reports_a_file_it_cannot_open() {
         let tx = tx.clone();
         Box::new(move |r: Result<Option<String>>| tx.send(r.map_err(|e| e.code)).unwrap())
     };
-    worker.run(Box::new(|w| w.set(&[entry("a", "1", None)], NOW).map(|()| None)), reply(&tx));
-    worker.run(
-        Box::new(|w| Ok(w.get(&["a".to_string()], NOW)?.remove(0).map(|v| String::from_utf8(v.data).unwrap()))),
+    worker.write(Box::new(|w| w.set(&[entry("a", "1", None)], NOW).map(|()| None)), reply(&tx));
+    worker.read(
+        Box::new(|s| Ok(s.get(&["a".to_string()], NOW)?.remove(0).map(|v| String::from_utf8(v.data).unwrap()))),
         reply(&tx),
     );
     worker.close(reply(&tx));
@@ -170,6 +174,23 @@ fn the_worker_answers_in_order_and_reports_a_file_it_cannot_open() {
     let broken =
         CacheWorker::<Option<String>>::open("/nonexistent-dir/c.db".into(), OpenOptions::default(), limits(1, 1))
             .unwrap();
-    broken.run(Box::new(|_| Ok(None)), reply(&tx));
+    broken.write(Box::new(|_| Ok(None)), reply(&tx));
     assert_eq!(rx.recv().unwrap(), Err(ErrorCode::CannotOpen));
+}
+
+#[test]
+fn another_process_sees_hits_once_enough_wait_or_at_its_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.db");
+    let path = path.to_str().unwrap();
+    let writer = CacheStore::open(path, OpenOptions::default(), limits(2, 1 << 20)).unwrap();
+    let reader = CacheStore::open(path, OpenOptions::default(), limits(2, 1 << 20)).unwrap();
+    set(&writer, "a", "1");
+    set(&writer, "b", "2");
+    // 256 hits on "a" in the other connection are written without any write of its own.
+    for _ in 0..FLUSH_AFTER.1 {
+        get(&reader, &["a"], NOW);
+    }
+    set(&writer, "c", "3");
+    assert_eq!(get(&writer, &["a", "b", "c"], NOW), [Some("1".into()), None, Some("3".into())]);
 }
