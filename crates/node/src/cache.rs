@@ -136,7 +136,7 @@ impl NativeCacheStore {
         let mut entries = Vec::with_capacity(n);
         for (((key, kind), ttl), value) in keys.into_iter().zip(kinds).zip(ttls_ms).zip(&values) {
             let ttl_ms = match ttl {
-                Some(ms) if !(ms >= 0.0) => {
+                Some(ms) if ms.is_nan() || ms < 0.0 => {
                     return Err(to_napi_error(Error::new(
                         ErrorCode::InvalidArgument,
                         format!("ttl must be at least 0, not {ms}"),
