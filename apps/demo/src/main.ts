@@ -1,8 +1,9 @@
 /**
  * A small research assistant persisted with RustSqliteSaver: it plans, looks up sources, drafts and
  * revises, with a deterministic fake model and search (no network, no API key). The conversation
- * survives a simulated restart: each turn runs on a new saver opened on the same file. Source
- * lookups go through a RustCache node cache, so a question asked again is not searched again.
+ * survives a simulated restart: each turn runs on a new saver and a new node cache opened on their
+ * files. Source lookups go through the RustCache node cache, so a question asked again is not searched
+ * again, even after the restart; plans come from a `cached()` model call.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -11,11 +12,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { RustCache } from "@fast-langgraph/cache-rust";
+import { RustCache, cached } from "@fast-langgraph/cache-rust";
 import { RustSqliteSaver } from "@fast-langgraph/checkpoint-rust";
 
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), "..", ".data");
 const dbPath = join(dataDir, "demo.db");
+const cachePath = join(dataDir, "cache.db");
 
 /** A stand-in for a chat model: deterministic text after a realistic pause. */
 async function fakeModel(role: string, messages: BaseMessage[]): Promise<AIMessage> {
@@ -44,12 +46,21 @@ async function fakeSearch(question: string): Promise<AIMessage> {
   });
 }
 
-// One node cache for the whole process: it outlives each turn's graph and saver.
-const cache = new RustCache({ maxEntries: 1000 });
+// The planner's answer depends on the question alone: one model call per question. Its text is
+// cached, not the message: LangGraph's messages reducer gives a message an id in place, so one
+// message object must not enter the state twice.
+const plan = cached(
+  async (question: string, messages: BaseMessage[]) => String((await fakeModel("planner", messages)).content),
+  { key: (question) => question, maxEntries: 100 },
+);
 
-function buildGraph(checkpointer: RustSqliteSaver) {
+const cacheHits = { hits: 0, misses: 0 };
+
+function buildGraph(checkpointer: RustSqliteSaver, cache: RustCache) {
   return new StateGraph(MessagesAnnotation)
-    .addNode("planner", async (s) => ({ messages: [await fakeModel("planner", s.messages)] }))
+    .addNode("planner", async (s) => ({
+      messages: [new AIMessage({ content: await plan(lastQuestion(s.messages), s.messages), name: "planner" })],
+    }))
     .addNode("sources", async (s) => ({ messages: [await fakeSearch(lastQuestion(s.messages))] }), {
       // Keyed by the question alone: the same question finds the same sources, whatever came before.
       cachePolicy: { keyFunc: ([s]) => lastQuestion((s as typeof MessagesAnnotation.State).messages), ttl: 600 },
@@ -63,14 +74,18 @@ function buildGraph(checkpointer: RustSqliteSaver) {
 }
 
 async function turn(question: string) {
-  // A new saver each turn: the state comes back from the file, as after a restart.
+  // A new saver and cache each turn: state and cached nodes come back from their files, as after a restart.
   const saver = new RustSqliteSaver({ path: dbPath });
-  const graph = buildGraph(saver);
+  const cache = new RustCache({ path: cachePath, maxEntries: 1000 });
+  const graph = buildGraph(saver, cache);
   const config = { configurable: { thread_id: "research-1" } };
   const out = await graph.invoke({ messages: [new HumanMessage(question)] }, config);
   const last = out.messages[out.messages.length - 1];
   console.log(`> ${question}\n  ${String(last.content)}  (${out.messages.length} messages in the thread)\n`);
-  await saver.close();
+  const { hits, misses } = cache.stats();
+  cacheHits.hits += hits;
+  cacheHits.misses += misses;
+  await Promise.all([saver.close(), cache.close()]);
 }
 
 async function main() {
@@ -79,14 +94,18 @@ async function main() {
   console.log(`fast-langgraph demo: a research assistant persisted in ${dbPath}\n`);
 
   await turn("How does SQLite's WAL mode work?");
-  console.log("(process 'restarts': the saver is closed and a new one opens the same file)\n");
+  console.log("(process 'restarts': the saver and the cache are closed, and new ones open the same files)\n");
   await turn("And how does it recover after a crash?");
   await turn("How does SQLite's WAL mode work?");
-  const { hits, misses } = cache.stats();
-  console.log(`Source lookups: ${searches} searches, ${hits} answered by the node cache (${misses} misses)\n`);
+  console.log(
+    `Source lookups: ${searches} searches, ${cacheHits.hits} answered by the node cache file (${cacheHits.misses} misses)`,
+  );
+  const planned = plan.stats();
+  console.log(`Planner: ${planned.misses} model calls, ${planned.hits} answered by cached()\n`);
 
   const saver = new RustSqliteSaver({ path: dbPath });
-  const graph = buildGraph(saver);
+  const cache = new RustCache({ path: cachePath });
+  const graph = buildGraph(saver, cache);
   console.log("State history, newest first:");
   for await (const snapshot of graph.getStateHistory({ configurable: { thread_id: "research-1" } })) {
     const step = String(snapshot.metadata?.step ?? "").padStart(2);
@@ -95,7 +114,7 @@ async function main() {
       `  step ${step}  ${String(snapshot.metadata?.source).padEnd(6)}  messages=${snapshot.values.messages.length}  next=${next}`,
     );
   }
-  await saver.close();
+  await Promise.all([saver.close(), cache.close()]);
 }
 
 main().catch((err) => {
