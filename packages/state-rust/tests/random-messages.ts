@@ -3,7 +3,6 @@ import {
   AIMessageChunk,
   HumanMessage,
   RemoveMessage,
-  SystemMessage,
   ToolMessage,
   type BaseMessage,
   type BaseMessageLike,
@@ -97,5 +96,3 @@ export function normalize(list: BaseMessage[]) {
     toolCallId: (m as ToolMessage).tool_call_id,
   }));
 }
-
-export { SystemMessage };
