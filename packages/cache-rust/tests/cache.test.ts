@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
-import { MessagesAnnotation, START, StateGraph, entrypoint, task } from "@langchain/langgraph";
+import { MemorySaver, MessagesAnnotation, START, StateGraph, entrypoint, task } from "@langchain/langgraph";
 import { InMemoryCache } from "@langchain/langgraph-checkpoint";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 
@@ -64,6 +64,37 @@ describe.each([
       await graph.invoke({ n: 1 });
       expect(runs.count).toBe(2);
       expect(cache.stats().expirations).toBe(1);
+    });
+
+    it("serves a node cached in one thread to another thread of a checkpointed graph", async () => {
+      const cache = newCache();
+      let runs = 0;
+      const graph = new StateGraph(MessagesAnnotation)
+        .addNode(
+          "lookup",
+          async (s) => {
+            runs++;
+            return { messages: [new AIMessage({ content: `sources for ${String(s.messages.at(-1)?.content)}` })] };
+          },
+          // Keyed by the question alone, so that threads with different histories share the entry.
+          {
+            cachePolicy: { keyFunc: ([s]) => String((s as typeof MessagesAnnotation.State).messages.at(-1)?.content) },
+          },
+        )
+        .addEdge(START, "lookup")
+        .compile({ checkpointer: new MemorySaver(), cache });
+      const ask = (thread: string, question: string) =>
+        graph.invoke({ messages: [new HumanMessage(question)] }, { configurable: { thread_id: thread } });
+      await ask("a", "What is WAL?");
+      await ask("b", "Hello");
+      const b = await ask("b", "What is WAL?");
+      expect(runs).toBe(2);
+      expect(b.messages.map((m) => m.content)).toEqual([
+        "Hello",
+        "sources for Hello",
+        "What is WAL?",
+        "sources for What is WAL?",
+      ]);
     });
 
     it("is emptied by graph.clearCache()", async () => {

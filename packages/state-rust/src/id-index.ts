@@ -2,27 +2,30 @@ import type { BaseMessage } from "@langchain/core/messages";
 
 /**
  * Where each message id sits, shared by a line of lists each made from the one before by appending
- * or replacing in place: an entry at a position below a list's length holds for that list. `owner`
- * is the list whose ids the map holds; only a list made from it may add its own.
+ * or replacing in place: an entry at a position below a list's length holds for that list. Only the
+ * list the map was last extended for (its owner, at `version`) may extend it further.
  */
 interface IdIndex {
   positions: Map<string, number>;
-  owner: readonly BaseMessage[];
+  version: number;
 }
 
 interface Known {
   index: IdIndex;
   length: number;
   last: BaseMessage | undefined;
+  /** The index version at which this list owns the map; while `appended` is set, at which its base did. */
+  version: number;
   /**
-   * Until the list is used as a base: the list it was made from and the ids it appended. LangGraph
-   * reduces the same base twice in a step (once to read the state a conditional edge sees, once for
-   * real) and drops the first result: adding a list's ids only once it is built on keeps the line.
+   * Ids this list appended, added to the map only once the list is built on. LangGraph reduces the
+   * same base twice in a step (once for the state a conditional edge reads, once for real) and drops
+   * the first result: either may be the one kept.
    */
-  pending?: { parent: readonly BaseMessage[]; appended: Map<string, number> };
+  appended?: Map<string, number>;
 }
 
-// Lists this package returned, so that the next call on one need not rebuild its index.
+// Lists this package returned, so that the next call on one need not rebuild its index. Entries hold
+// no list but their key: a chain of lists referring to each other would slow every garbage collection.
 const known = new WeakMap<readonly BaseMessage[], Known>();
 
 /**
@@ -32,13 +35,13 @@ const known = new WeakMap<readonly BaseMessage[], Known>();
 export function indexOf(list: readonly BaseMessage[]): IdIndex | undefined {
   const entry = known.get(list);
   if (!entry || entry.length !== list.length || entry.last !== list[list.length - 1]) return undefined;
-  const { pending, index } = entry;
-  if (pending === undefined) return index;
-  entry.pending = undefined;
+  const { appended, index } = entry;
+  if (appended === undefined) return index;
   // A sibling was built on first: this list starts a line of its own.
-  if (index.owner !== pending.parent) return fresh(list);
-  for (const [id, at] of pending.appended) index.positions.set(id, at);
-  index.owner = list;
+  if (entry.version !== index.version) return fresh(list);
+  for (const [id, at] of appended) index.positions.set(id, at);
+  entry.appended = undefined;
+  entry.version = ++index.version;
   return index;
 }
 
@@ -55,19 +58,24 @@ function fresh(list: readonly BaseMessage[]): IdIndex {
     const id = list[i].id;
     if (id != null) positions.set(id, i);
   }
-  const index = { positions, owner: list };
-  known.set(list, { index, length: list.length, last: list[list.length - 1] });
+  const index = { positions, version: 0 };
+  known.set(list, { index, length: list.length, last: list[list.length - 1], version: 0 });
   return index;
 }
 
-/** Remembers `list`, made from `base` (indexed by `index`) by replacing in place and appending `appended` (id -> position). */
+/**
+ * Remembers `list`, made from `base` (just given by `indexOf`) by replacing in place and appending
+ * `appended` (id -> position).
+ */
 export function extended(
   list: BaseMessage[],
   base: readonly BaseMessage[],
   index: IdIndex,
   appended: Map<string, number>,
 ): BaseMessage[] {
-  known.set(list, { index, length: list.length, last: list[list.length - 1], pending: { parent: base, appended } });
+  // Only a list made from the owner may extend the map; any other starts afresh when built on.
+  const version = known.get(base)?.version === index.version ? index.version : -1;
+  known.set(list, { index, length: list.length, last: list[list.length - 1], version, appended });
   return list;
 }
 
