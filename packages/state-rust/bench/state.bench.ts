@@ -87,7 +87,7 @@ async function longGraph(annotation: typeof OfficialMessagesAnnotation, steps: n
 /** A nested state of about 1 MB: documents with text, tags and metadata. */
 function nestedState(seed: number) {
   const docs: Record<string, unknown> = {};
-  for (let i = 0; i < 2500; i++) {
+  for (let i = 0; i < 2800; i++) {
     docs[`doc-${i}`] = {
       title: `Document ${i}`,
       body: `body ${i} `.padEnd(240, "lorem ipsum dolor sit amet "),
@@ -119,7 +119,7 @@ function plainStateDiff(before: Record<string, unknown>, after: Record<string, u
 function stateOps() {
   const a = nestedState(1);
   const patch: { docs: Record<string, unknown> } = { docs: {} };
-  for (let i = 0; i < 2500; i += 10) patch.docs[`doc-${i}`] = { meta: { version: 2, owner: { team: "moved" } } };
+  for (let i = 0; i < 2800; i += 10) patch.docs[`doc-${i}`] = { meta: { version: 2, owner: { team: "moved" } } };
   const merged = deepMerge(a, patch);
   const copy = structuredClone(a);
   const bytes = JSON.stringify(a).length;
