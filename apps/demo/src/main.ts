@@ -3,7 +3,8 @@
  * revises, with a deterministic fake model and search (no network, no API key). The conversation
  * survives a simulated restart: each turn runs on a new saver and a new node cache opened on their
  * files. Source lookups go through the RustCache node cache, so a question asked again is not searched
- * again, even after the restart; plans come from a `cached()` model call.
+ * again, even after the restart; plans come from a `cached()` model call. The conversation's messages
+ * are reduced by state-rust's `messagesReducer`.
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -11,9 +12,10 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { END, START, StateGraph } from "@langchain/langgraph";
 import { RustCache, cached } from "@fast-langgraph/cache-rust";
 import { RustSqliteSaver } from "@fast-langgraph/checkpoint-rust";
+import { MessagesAnnotation } from "@fast-langgraph/state-rust";
 
 const dataDir = join(dirname(fileURLToPath(import.meta.url)), "..", ".data");
 const dbPath = join(dataDir, "demo.db");
