@@ -1,6 +1,10 @@
+import { writeFile } from "node:fs/promises";
+
 import type { BaseCache, BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 
 import { ProfilerHandler } from "./handler.js";
+import { renderHtml } from "./html.js";
+import { recommendations } from "./recommendations.js";
 import { summarize, type Span, type Summary } from "./spans.js";
 
 const SAVER_OPS = new Set(["put", "putWrites", "getTuple", "list"]);
@@ -89,6 +93,17 @@ export class Profiler {
       out.push(`Cache hit rate: ${hits}/${keys} (${((100 * hits) / keys).toFixed(0)}%)`, "");
     }
     return out.join("\n");
+  }
+
+  /** Findings backed by the numbers: a node taking most of the time, a low cache hit rate, checkpoint writes that grow... */
+  recommendations(): string[] {
+    return recommendations(this.toJSON());
+  }
+
+  /** Writes one self-contained HTML page (no script, no network): the run's timeline and where its time went. */
+  async writeHtml(path: string): Promise<void> {
+    const json = this.toJSON();
+    await writeFile(path, renderHtml(json, recommendations(json)));
   }
 
   /**
