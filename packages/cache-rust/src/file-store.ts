@@ -1,7 +1,7 @@
 import { openCacheStore, type NativeCacheStore } from "@fast-langgraph/native";
 import { fromNativeError } from "@fast-langgraph/native/errors";
 
-import type { MemoryStoreCounters } from "./memory-store.js";
+import { hitRate, type MemoryStoreCounters } from "./memory-store.js";
 
 /** A serialized value: its serializer type and bytes. */
 export interface FileValue {
@@ -61,8 +61,7 @@ export class FileStore {
 
   counters(): MemoryStoreCounters {
     const stats = this.#native.stats();
-    const lookups = stats.hits + stats.misses;
-    return { ...stats, hitRate: lookups === 0 ? 0 : stats.hits / lookups };
+    return { ...stats, hitRate: hitRate(stats.hits, stats.misses) };
   }
 
   /** Closes the file after the calls already made. */

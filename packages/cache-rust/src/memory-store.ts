@@ -13,6 +13,11 @@ export interface MemoryStoreCounters {
   hitRate: number;
 }
 
+/** `hits / (hits + misses)`, or 0 before the first lookup. */
+export function hitRate(hits: number, misses: number): number {
+  return hits + misses === 0 ? 0 : hits / (hits + misses);
+}
+
 /** Bytes counted per entry beside its key and the size the caller gives (the entry's bookkeeping). */
 const ENTRY_OVERHEAD = 100;
 
@@ -84,7 +89,11 @@ export class MemoryStore<T> {
 
   counters(): MemoryStoreCounters {
     const { hits, misses } = this.#counters;
-    const hitRate = hits + misses === 0 ? 0 : hits / (hits + misses);
-    return { ...this.#counters, entries: this.#entries.size, bytes: this.#entries.calculatedSize, hitRate };
+    return {
+      ...this.#counters,
+      entries: this.#entries.size,
+      bytes: this.#entries.calculatedSize,
+      hitRate: hitRate(hits, misses),
+    };
   }
 }
