@@ -84,6 +84,15 @@ impl Database {
         }
     }
 
+    /// Runs `f` in one read transaction, so that all it reads comes from one snapshot. Nothing is
+    /// written: the transaction is dropped, not committed.
+    pub(crate) fn snapshot<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction()?;
+            f(&tx)
+        })
+    }
+
     /// Runs `f` in one write transaction: committed if it succeeds, rolled back otherwise.
     pub(crate) fn transact<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         self.with_conn(|conn| {

@@ -147,7 +147,7 @@ impl CacheStore {
     /// (recorded with the next write); expired entries are misses, and are removed with the next write.
     pub fn get(&self, keys: &[String], now: i64) -> Result<Vec<Option<TypedValue>>> {
         let counters = &self.shared.counters;
-        let found = self.read(|conn| {
+        let (found, due) = self.db.snapshot(|conn| {
             let mut select =
                 conn.prepare_cached("SELECT kind, value, expires_at FROM flg_cache_entries WHERE key = ?1")?;
             let mut pending = self.shared.pending.lock().unwrap_or_else(PoisonError::into_inner);
@@ -173,9 +173,8 @@ impl CacheStore {
                 found.push(value);
             }
             counters.record_totals(totals(conn)?);
-            Ok(found)
+            Ok((found, pending.due()))
         })?;
-        let due = self.shared.pending.lock().unwrap_or_else(PoisonError::into_inner).due();
         if due {
             self.write(|_| Ok(()))?;
         }
@@ -184,21 +183,11 @@ impl CacheStore {
 
     /// Whether each key holds a live entry. Neither a hit nor a miss, and no entry moves in LRU order.
     pub fn contains(&self, keys: &[String], now: i64) -> Result<Vec<bool>> {
-        self.read(|conn| {
+        self.db.snapshot(|conn| {
             let mut live = conn.prepare_cached(
                 "SELECT 1 FROM flg_cache_entries WHERE key = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
             )?;
             keys.iter().map(|key| Ok(live.exists(params![key, now])?)).collect()
-        })
-    }
-
-    /// One read transaction, so that every key is read from one snapshot.
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        self.db.with_conn(|conn| {
-            let tx = conn.transaction()?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
         })
     }
 }

@@ -53,9 +53,8 @@ impl CheckpointStore {
         checkpoint_ns: &str,
         checkpoint_id: Option<&str>,
     ) -> Result<Option<CheckpointTuple>> {
-        self.with_conn(|conn| {
+        self.db.snapshot(|tx| {
             // One read transaction: the row, its blobs and its writes come from one snapshot.
-            let tx = conn.transaction()?;
             let row = match checkpoint_id {
                 Some(id) => tx
                     .prepare_cached(&format!(
@@ -73,7 +72,7 @@ impl CheckpointStore {
                     .query_row(params![thread_id, checkpoint_ns], CheckpointRow::from_row)
                     .optional()?,
             };
-            row.map(|row| load_tuple(&tx, row)).transpose()
+            row.map(|row| load_tuple(tx, row)).transpose()
         })
     }
 
@@ -81,8 +80,7 @@ impl CheckpointStore {
     pub fn list(&self, query: &ListQuery) -> Result<ListPage> {
         let filter = query.filter.as_deref().map(MetadataFilter::parse).transpose()?;
         let page_size = query.page_size.max(1);
-        self.with_conn(|conn| {
-            let tx = conn.transaction()?;
+        self.db.snapshot(|tx| {
             let mut clauses: Vec<&str> = Vec::new();
             let mut args: Vec<&dyn ToSql> = Vec::new();
             if let Some(thread_id) = &query.thread_id {
@@ -125,7 +123,7 @@ impl CheckpointStore {
                     checkpoint_ns: row.checkpoint_ns.clone(),
                 };
                 if filter.as_ref().is_none_or(|f| f.matches(&row.metadata.kind, &row.metadata.data)) {
-                    tuples.push(load_tuple(&tx, row)?);
+                    tuples.push(load_tuple(tx, row)?);
                 }
                 if tuples.len() >= page_size || scanned >= MAX_SCAN_PER_PAGE {
                     return Ok(ListPage { tuples, next: Some(cursor) });
@@ -164,8 +162,7 @@ impl CheckpointStore {
         checkpoint_id: Option<&str>,
         channels: &[String],
     ) -> Result<Vec<ChannelHistory>> {
-        self.with_conn(|conn| {
-            let tx = conn.transaction()?;
+        self.db.snapshot(|tx| {
             // Collected newest first, reversed at the end.
             let mut histories: Vec<ChannelHistory> = channels
                 .iter()
@@ -204,14 +201,14 @@ impl CheckpointStore {
                     for history in histories.iter_mut().filter(|h| remaining.contains(h.channel.as_str())) {
                         if let Some(version) = versions.get(&history.channel) {
                             let channel = &history.channel;
-                            if let Some(value) = load_value(&tx, thread_id, checkpoint_ns, &mut inline, channel, version)? {
+                            if let Some(value) = load_value(tx, thread_id, checkpoint_ns, &mut inline, channel, version)? {
                                 history.seed = Some(value);
                                 terminated.push(history.channel.clone());
                             }
                         }
                     }
                     // The terminating ancestor's own writes still count: they sit on top of its value.
-                    let step = checkpoint_writes(&tx, thread_id, checkpoint_ns, &ancestor)?;
+                    let step = checkpoint_writes(tx, thread_id, checkpoint_ns, &ancestor)?;
                     for write in step.into_iter().rev() {
                         if remaining.contains(write.channel.as_str()) {
                             if let Some(h) = histories.iter_mut().find(|h| h.channel == write.channel) {
