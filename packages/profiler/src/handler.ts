@@ -3,10 +3,6 @@ import type { LLMResult } from "@langchain/core/outputs";
 
 import type { Span } from "./spans.js";
 
-interface Open {
-  span: Span;
-}
-
 /**
  * Records a span for each task LangGraph runs (a node, in the graph or a subgraph) and each model
  * call, from the callbacks LangChain makes. It is awaited, so each time is taken when the event
@@ -15,7 +11,7 @@ interface Open {
 export class ProfilerHandler extends BaseCallbackHandler {
   name = "fast-langgraph-profiler";
   readonly spans: Span[] = [];
-  readonly #open = new Map<string, Open>();
+  readonly #open = new Map<string, Span>();
   readonly #attempts = new Map<string, number>();
 
   constructor() {
@@ -52,7 +48,7 @@ export class ProfilerHandler extends BaseCallbackHandler {
       attempt,
       status: "ok",
     };
-    this.#open.set(runId, { span });
+    this.#open.set(runId, span);
   }
 
   override handleChainEnd(_outputs: unknown, runId: string): void {
@@ -73,8 +69,8 @@ export class ProfilerHandler extends BaseCallbackHandler {
   }
 
   override handleLLMEnd(output: LLMResult, runId: string): void {
-    const open = this.#open.get(runId);
-    if (open) open.span.tokens = tokensOf(output);
+    const span = this.#open.get(runId);
+    if (span) span.tokens = tokensOf(output);
     this.#close(runId, "ok");
   }
 
@@ -84,16 +80,16 @@ export class ProfilerHandler extends BaseCallbackHandler {
 
   #startLlm(llm: { id?: string[] }, runId: string, runName: unknown): void {
     const name = typeof runName === "string" ? runName : (llm.id?.at(-1) ?? "model");
-    this.#open.set(runId, { span: { kind: "llm", name, start: performance.now(), end: 0, status: "ok" } });
+    this.#open.set(runId, { kind: "llm", name, start: performance.now(), end: 0, status: "ok" });
   }
 
   #close(runId: string, status: Span["status"]): void {
-    const open = this.#open.get(runId);
-    if (!open) return;
+    const span = this.#open.get(runId);
+    if (!span) return;
     this.#open.delete(runId);
-    open.span.end = performance.now();
-    open.span.status = status;
-    this.spans.push(open.span);
+    span.end = performance.now();
+    span.status = status;
+    this.spans.push(span);
   }
 }
 
