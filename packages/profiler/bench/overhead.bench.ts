@@ -8,7 +8,7 @@ import { performance } from "node:perf_hooks";
 
 import { Annotation, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 
-import { Profiler } from "../src/index.js";
+import { Profiler, type ProfilerOptions } from "../src/index.js";
 
 const STEPS = 200;
 const State = Annotation.Root({
@@ -37,8 +37,8 @@ function graph(nodeMs: number, profiler?: Profiler) {
   return profiler ? profiler.wrap(compiled) : compiled;
 }
 
-async function runMs(nodeMs: number, profiled: boolean): Promise<number> {
-  const g = graph(nodeMs, profiled ? new Profiler() : undefined);
+async function runMs(nodeMs: number, profiled?: ProfilerOptions): Promise<number> {
+  const g = graph(nodeMs, profiled ? new Profiler(profiled) : undefined);
   const t0 = performance.now();
   await g.invoke({ n: 0 }, { configurable: { thread_id: "t" }, recursionLimit: STEPS + 10 });
   return performance.now() - t0;
@@ -46,27 +46,32 @@ async function runMs(nodeMs: number, profiled: boolean): Promise<number> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
+const ROUNDS = 21;
+
 async function main() {
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
   console.log(
-    `## Profiler overhead on a ${STEPS}-step graph with MemorySaver (ms per run, median of 11 interleaved rounds after a warm-up round)\n`,
+    `## Profiler overhead on a ${STEPS}-step graph with MemorySaver (ms per run, median of ${ROUNDS} interleaved rounds after a warm-up round)\n`,
   );
-  console.log("| node's own work | unprofiled | profiled (wrap + checkpointer) | added |");
-  console.log("|---|---|---|---|");
+  console.log("Profiled: `wrap(graph)` and `checkpointer(saver)`; by default model calls are seen too.\n");
+  console.log("| node's own work | unprofiled | profiled | added | profiled, `{ models: false }` | added |");
+  console.log("|---|---|---|---|---|---|");
   for (const nodeMs of [0, 1]) {
-    const samples = { plain: [] as number[], profiled: [] as number[] };
-    for (let round = 0; round <= 11; round++) {
-      const plain = await runMs(nodeMs, false);
-      const profiled = await runMs(nodeMs, true);
+    const samples = { plain: [] as number[], profiled: [] as number[], noModels: [] as number[] };
+    for (let round = 0; round <= ROUNDS; round++) {
+      const plain = await runMs(nodeMs);
+      const profiled = await runMs(nodeMs, {});
+      const noModels = await runMs(nodeMs, { models: false });
       if (round > 0) {
         samples.plain.push(plain);
         samples.profiled.push(profiled);
+        samples.noModels.push(noModels);
       }
     }
-    const [plain, profiled] = [median(samples.plain), median(samples.profiled)];
-    const added = ((profiled / plain - 1) * 100).toFixed(1);
+    const [plain, profiled, noModels] = [median(samples.plain), median(samples.profiled), median(samples.noModels)];
+    const added = (ms: number) => `${((ms / plain - 1) * 100).toFixed(1)}%`;
     console.log(
-      `| ${nodeMs === 0 ? "none" : `${nodeMs} ms`} | ${plain.toFixed(1)} | ${profiled.toFixed(1)} | ${added}% |`,
+      `| ${nodeMs === 0 ? "none" : `${nodeMs} ms`} | ${plain.toFixed(1)} | ${profiled.toFixed(1)} | ${added(profiled)} | ${noModels.toFixed(1)} | ${added(noModels)} |`,
     );
   }
 }

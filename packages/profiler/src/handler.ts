@@ -1,21 +1,23 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { LLMResult } from "@langchain/core/outputs";
 
-import type { Span } from "./spans.js";
+import { failure, taskSpan, type Span } from "./spans.js";
 
 /**
  * Records a span for each task LangGraph runs (a node, in the graph or a subgraph) and each model
  * call, from the callbacks LangChain makes. It is awaited, so each time is taken when the event
- * happens, not when a background queue gets to it.
+ * happens, not when a background queue gets to it. With `tasks: false` it sees model calls only
+ * (`Profiler.wrap` times tasks itself, for less).
  */
 export class ProfilerHandler extends BaseCallbackHandler {
   name = "fast-langgraph-profiler";
-  readonly spans: Span[] = [];
+  readonly spans: Span[];
   readonly #open = new Map<string, Span>();
   readonly #attempts = new Map<string, number>();
 
-  constructor() {
-    super({ _awaitHandler: true });
+  constructor(options: { spans?: Span[]; tasks?: boolean } = {}) {
+    super({ _awaitHandler: true, ignoreChain: options.tasks === false });
+    this.spans = options.spans ?? [];
   }
 
   // LangChain calls this with (chain, inputs, runId, parentRunId, tags, metadata, runType, runName).
@@ -34,21 +36,7 @@ export class ProfilerHandler extends BaseCallbackHandler {
     // metadata but not its name and tag.
     if (typeof node !== "string" || node !== runName || !tags?.some((t) => t.startsWith("graph:step:"))) return;
     if (node === "__start__") return;
-    const namespace = String(metadata?.langgraph_checkpoint_ns ?? metadata?.checkpoint_ns ?? node);
-    const attempt = (this.#attempts.get(namespace) ?? 0) + 1;
-    this.#attempts.set(namespace, attempt);
-    const step = Number(metadata?.langgraph_step);
-    const span: Span = {
-      kind: "node",
-      name: node,
-      start: performance.now(),
-      end: 0,
-      step,
-      namespace,
-      attempt,
-      status: "ok",
-    };
-    this.#open.set(runId, span);
+    this.#open.set(runId, taskSpan(node, metadata!, this.#attempts));
   }
 
   override handleChainEnd(_outputs: unknown, runId: string): void {
@@ -56,8 +44,7 @@ export class ProfilerHandler extends BaseCallbackHandler {
   }
 
   override handleChainError(err: unknown, runId: string): void {
-    const name = (err as { name?: string } | undefined)?.name ?? "";
-    this.#close(runId, name === "GraphInterrupt" || name === "NodeInterrupt" ? "interrupt" : "error");
+    this.#close(runId, failure(err));
   }
 
   override handleLLMStart(llm: { id?: string[] }, _prompts: unknown, runId: string, ...rest: unknown[]): void {

@@ -1,6 +1,8 @@
 import type { ProfileJSON } from "./profiler.js";
 import type { Span, Summary } from "./spans.js";
 
+const SLOWEST_STEPS = 10;
+
 const COLORS: Record<Span["kind"], string> = {
   node: "#4f7cff",
   llm: "#b05cf0",
@@ -55,10 +57,29 @@ export function renderHtml(profile: ProfileJSON, recommendations: string[]): str
     })
     .join("")}</svg>`;
 
+  const steps = [...profile.steps].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, SLOWEST_STEPS);
+  let y = 0;
+  const stepRows = steps.map((step) => {
+    const ms = Math.max(step.end - step.start, 1e-6);
+    const sx = (t: number) => labelWidth + ((t - step.start) / ms) * (width - labelWidth - 90);
+    const overlap = step.overlapMs > 0 ? `, ${step.overlapMs.toFixed(2)} ms overlapping` : "";
+    const head = `<text x="4" y="${y + 15}" class="step">step ${step.step}: ${ms.toFixed(2)} ms, ${step.tasks.length} task${step.tasks.length > 1 ? "s" : ""}${overlap}</text>`;
+    y += laneHeight;
+    const tasks = step.tasks.map((t) => {
+      const row = `<text x="14" y="${y + 15}" class="lane">${escape(t.name)}</text><rect class="span node ${t.status}" x="${sx(t.start).toFixed(1)}" y="${y + 3}" width="${Math.max(sx(t.end) - sx(t.start), 1).toFixed(1)}" height="${laneHeight - 6}" fill="${COLORS.node}"></rect><text x="${(sx(t.end) + 6).toFixed(1)}" y="${y + 15}" class="axis">${(t.end - t.start).toFixed(2)} ms</text>`;
+      y += laneHeight;
+      return row;
+    });
+    return head + tasks.join("");
+  });
+  const superstepChart = steps.length
+    ? `<p>The ${steps.length} slowest of ${profile.steps.length} supersteps, each task placed within its step.</p><svg id="supersteps" width="${width}" height="${y}">${stepRows.join("")}</svg>`
+    : `<p id="supersteps">No supersteps recorded.</p>`;
+
   const tableRows = where
     .map(
       ([label, , s]) =>
-        `<tr><td>${escape(label)}</td><td>${s.count}</td>${[s.totalMs, s.meanMs, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs].map((v) => `<td>${v.toFixed(2)}</td>`).join("")}</tr>`,
+        `<tr><td>${escape(label)}</td><td>${s.count}</td>${[s.totalMs, s.meanMs, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs].map((v) => `<td>${v.toFixed(2)}</td>`).join("")}<td>${s.bytes === undefined ? "" : (s.bytes / 1024).toFixed(1)}</td></tr>`,
     )
     .join("");
   const advice = recommendations.length
@@ -69,7 +90,7 @@ export function renderHtml(profile: ProfileJSON, recommendations: string[]): str
 <style>
 body{font:14px system-ui,sans-serif;margin:24px;color:#222}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px}
-svg text.lane{font-size:12px;fill:#222}svg text.axis{font-size:11px;fill:#666}
+svg text.lane{font-size:12px;fill:#222}svg text.step{font-size:12px;font-weight:600;fill:#222}svg text.axis{font-size:11px;fill:#666}
 rect.error{stroke:#d00;stroke-width:2}rect.interrupt{stroke:#222;stroke-dasharray:3 2}
 table{border-collapse:collapse}td,th{padding:3px 10px;text-align:right;border-bottom:1px solid #eee}
 td:first-child,th:first-child{text-align:left}
@@ -80,12 +101,14 @@ td:first-child,th:first-child{text-align:left}
 <p class="legend">${(Object.keys(COLORS) as Span["kind"][]).map((k) => `<span><i style="background:${COLORS[k]}"></i>${k}</span>`).join("")}</p>
 <h2>Timeline</h2>
 ${timeline}
+<h2>Supersteps</h2>
+${superstepChart}
 <h2>Where the time went</h2>
 ${chart}
 <h2>Recommendations</h2>
 ${advice}
 <h2>Table</h2>
-<table><tr><th>name</th><th>count</th><th>total ms</th><th>mean ms</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr>${tableRows}</table>
+<table><tr><th>name</th><th>count</th><th>total ms</th><th>mean ms</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th><th>KB</th></tr>${tableRows}</table>
 </body></html>
 `;
 }

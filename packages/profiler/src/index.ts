@@ -1,3 +1,3 @@
-export { Profiler, type ProfileJSON } from "./profiler.js";
+export { Profiler, type ProfileJSON, type ProfilerOptions } from "./profiler.js";
 export { ProfilerHandler } from "./handler.js";
-export { summarize, type Span, type Summary } from "./spans.js";
+export { summarize, supersteps, type Span, type Summary, type Superstep } from "./spans.js";

@@ -1,15 +1,35 @@
 import { writeFile } from "node:fs/promises";
 
-import type { BaseCache, BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import type {
+  BaseCache,
+  BaseCheckpointSaver,
+  CheckpointTuple,
+  SerializerProtocol,
+} from "@langchain/langgraph-checkpoint";
+
+import { checkpointBytes } from "./bytes.js";
 
 import { ProfilerHandler } from "./handler.js";
 import { renderHtml } from "./html.js";
+import { instrumentGraph, type NodeSink } from "./instrument.js";
 import { recommendations } from "./recommendations.js";
-import { summarize, type Span, type Summary } from "./spans.js";
+import { summarize, supersteps, type Span, type Summary, type Superstep } from "./spans.js";
 
 const SAVER_OPS = new Set(["put", "putWrites", "getTuple", "list"]);
 const CACHE_OPS = new Set(["get", "set", "clear"]);
-const RUN_METHODS = new Set(["invoke", "stream", "streamEvents", "batch"]);
+
+export interface ProfilerOptions {
+  /**
+   * See model calls (time, tokens) in wrapped graphs. It costs LangChain callbacks inside each task
+   * (tens of microseconds per task, see BENCHMARKS.md); default true.
+   */
+  models?: boolean;
+  /**
+   * Count the bytes each checkpointer call carries. It serializes those values again with the
+   * saver's serde, as much work as the saver's own serialization, so it is off by default.
+   */
+  bytes?: boolean;
+}
 
 export interface ProfileJSON {
   spans: Span[];
@@ -18,6 +38,8 @@ export interface ProfileJSON {
   checkpointer: Summary[];
   cache: Summary[];
   cacheHits: { keys: number; hits: number };
+  /** The top-level graph's supersteps: which tasks ran when, and their overlap. */
+  steps: Superstep[];
 }
 
 /**
@@ -25,28 +47,31 @@ export interface ProfileJSON {
  * per model call, and per checkpointer and cache call (through wrappers that keep their interfaces).
  */
 export class Profiler {
-  readonly handler = new ProfilerHandler();
-  readonly #calls: Span[] = [];
+  readonly #spans: Span[] = [];
+  /** For code that builds its own run config: pass it in `callbacks` to see tasks and model calls. */
+  readonly handler = new ProfilerHandler({ spans: this.#spans });
+  readonly #sink: NodeSink;
+  readonly #bytes: boolean;
 
-  /**
-   * The graph, with this profiler's `handler` added to the callbacks of every `invoke`, `stream`,
-   * `streamEvents` and `batch`; every other property is the graph's own.
-   */
-  wrap<G extends object>(graph: G): G {
-    const handler = this.handler;
-    return new Proxy(graph, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver);
-        if (typeof value !== "function") return value;
-        // Bound to the graph itself, whose methods may read its private fields.
-        if (typeof prop !== "string" || !RUN_METHODS.has(prop)) return value.bind(target);
-        return (input: unknown, config?: Record<string, unknown>, ...rest: unknown[]) =>
-          value.call(target, input, withHandler(config, handler), ...rest);
-      },
-    });
+  constructor(options: ProfilerOptions = {}) {
+    this.#bytes = options.bytes === true;
+    const models = options.models === false ? undefined : new ProfilerHandler({ spans: this.#spans, tasks: false });
+    this.#sink = {
+      spans: this.#spans,
+      attempts: new Map(),
+      withCallbacks: models ? (config) => withHandler(config, models) : (config) => config,
+    };
   }
 
-  /** The saver, with `put`, `putWrites`, `getTuple` and `list` timed. */
+  /**
+   * A copy of the compiled graph (same class, methods and types; the caller's graph is not changed)
+   * whose nodes, and its subgraphs' nodes, are timed on every run, without LangChain callbacks.
+   */
+  wrap<G extends object>(graph: G): G {
+    return instrumentGraph(graph, this.#sink);
+  }
+
+  /** The saver, with `put`, `putWrites`, `getTuple` and `list` timed (and their bytes counted, with `bytes: true`). */
   checkpointer<S extends BaseCheckpointSaver>(saver: S): S {
     return this.#timed(saver, SAVER_OPS, "checkpointer");
   }
@@ -57,7 +82,7 @@ export class Profiler {
   }
 
   get spans(): Span[] {
-    return [...this.handler.spans, ...this.#calls].sort((a, b) => a.start - b.start);
+    return [...this.#spans].sort((a, b) => a.start - b.start);
   }
 
   toJSON(): ProfileJSON {
@@ -71,10 +96,14 @@ export class Profiler {
       checkpointer: of("checkpointer"),
       cache: of("cache"),
       cacheHits: { keys: sum(reads.map((s) => s.keys ?? 0)), hits: sum(reads.map((s) => s.hits ?? 0)) },
+      steps: supersteps(spans),
     };
   }
 
-  /** A text table per kind: count, total, mean, p50, p95, p99 and max, slowest total first. */
+  /**
+   * A text table per kind (count, total, mean, p50, p95, p99 and max, slowest total first; bytes for
+   * the checkpointer), then the slowest supersteps drawn as a timeline of their tasks.
+   */
   report(): string {
     const json = this.toJSON();
     const sections: [string, Summary[]][] = [
@@ -92,6 +121,7 @@ export class Profiler {
       const { hits, keys } = json.cacheHits;
       out.push(`Cache hit rate: ${hits}/${keys} (${((100 * hits) / keys).toFixed(0)}%)`, "");
     }
+    if (json.steps.length > 0) out.push(stepTimeline(json.steps), "");
     return out.join("\n");
   }
 
@@ -140,7 +170,10 @@ export class Profiler {
   }
 
   #timed<T extends object>(target: T, ops: Set<string>, kind: "checkpointer" | "cache"): T {
-    const calls = this.#calls;
+    const calls = this.#spans;
+    // Bytes are counted after the call's end is taken, before its result is handed on, so that a
+    // report read right after a run has them and the call's own time does not include them.
+    const serde = kind === "checkpointer" && this.#bytes ? (target as unknown as BaseCheckpointSaver).serde : undefined;
     return new Proxy(target, {
       get(obj, prop, receiver) {
         const value = Reflect.get(obj, prop, receiver);
@@ -154,14 +187,16 @@ export class Profiler {
             calls.push(span);
           };
           const result = value.apply(obj, args);
-          if (prop === "list") return timedGenerator(result as AsyncGenerator<unknown>, done);
+          if (prop === "list") return timedList(result as AsyncGenerator<CheckpointTuple>, span, serde, done);
           return Promise.resolve(result).then(
-            (out: unknown) => {
+            async (out: unknown) => {
+              done("ok");
               if (kind === "cache" && prop === "get") {
                 span.keys = (args[0] as unknown[]).length;
                 span.hits = (out as unknown[]).length;
+              } else if (serde) {
+                span.bytes = await checkpointBytes(serde, prop, args, out);
               }
-              done("ok");
               return out;
             },
             (err: unknown) => {
@@ -175,19 +210,40 @@ export class Profiler {
   }
 }
 
-/** `list` is an async generator: timed from the call to its last item. */
-async function* timedGenerator<T>(gen: AsyncGenerator<T>, done: (status: Span["status"]) => void): AsyncGenerator<T> {
+/**
+ * `list` is an async generator: timed from the call to its last item (or to the consumer's `break`),
+ * less the time spent counting bytes.
+ */
+async function* timedList(
+  gen: AsyncGenerator<CheckpointTuple>,
+  span: Span,
+  serde: SerializerProtocol | undefined,
+  done: (status: Span["status"]) => void,
+): AsyncGenerator<CheckpointTuple> {
+  let status: Span["status"] = "ok";
+  let counting = 0;
+  const sizes: (number | undefined)[] = [];
   try {
-    yield* gen;
-    done("ok");
+    for await (const tuple of gen) {
+      if (serde) {
+        const t0 = performance.now();
+        sizes.push(await checkpointBytes(serde, "list", [], tuple));
+        counting += performance.now() - t0;
+      }
+      yield tuple;
+    }
   } catch (err) {
-    done("error");
+    status = "error";
     throw err;
+  } finally {
+    done(status);
+    span.end -= counting;
+    if (serde && !sizes.includes(undefined)) span.bytes = sizes.reduce((a: number, b) => a + b!, 0);
   }
 }
 
-function withHandler(config: Record<string, unknown> | undefined, handler: ProfilerHandler): Record<string, unknown> {
-  const callbacks = config?.callbacks;
+function withHandler(config: Record<string, unknown>, handler: ProfilerHandler): Record<string, unknown> {
+  const callbacks = config.callbacks;
   if (callbacks === undefined) return { ...config, callbacks: [handler] };
   if (Array.isArray(callbacks)) return { ...config, callbacks: [...callbacks, handler] };
   // A CallbackManager: copied, so that the caller's is not changed.
@@ -197,16 +253,42 @@ function withHandler(config: Record<string, unknown> | undefined, handler: Profi
 }
 
 function table(rows: Summary[]): string {
+  const withBytes = rows.some((r) => r.bytes !== undefined);
   const header = ["name", "count", "total ms", "mean ms", "p50 ms", "p95 ms", "p99 ms", "max ms"];
+  if (withBytes) header.push("KB");
   const body = rows.map((r) => [
     r.name,
     String(r.count),
     ...[r.totalMs, r.meanMs, r.p50Ms, r.p95Ms, r.p99Ms, r.maxMs].map((ms) => ms.toFixed(2)),
+    ...(withBytes ? [r.bytes === undefined ? "-" : (r.bytes / 1024).toFixed(1)] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [line(header), ...body.map(line)].join("\n");
+}
+
+const SLOWEST_STEPS = 5;
+const BAR = 40;
+
+/** The slowest supersteps, each task a bar placed within its step, so that overlap shows. */
+function stepTimeline(steps: Superstep[]): string {
+  const slowest = [...steps].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, SLOWEST_STEPS);
+  const width = Math.max(...slowest.flatMap((s) => s.tasks.map((t) => t.name.length)));
+  const out = [`Slowest supersteps (${slowest.length} of ${steps.length})`];
+  for (const s of slowest) {
+    const ms = Math.max(s.end - s.start, 1e-6);
+    const overlap = s.overlapMs > 0 ? `, overlapping ${s.overlapMs.toFixed(2)} ms` : "";
+    out.push(`step ${s.step}  ${ms.toFixed(2)} ms  ${s.tasks.length} task${s.tasks.length > 1 ? "s" : ""}${overlap}`);
+    for (const t of s.tasks) {
+      const from = Math.min(BAR - 1, Math.floor(((t.start - s.start) / ms) * BAR));
+      const to = Math.min(BAR, Math.max(from + 1, Math.round(((t.end - s.start) / ms) * BAR)));
+      const bar = " ".repeat(from) + "█".repeat(to - from) + " ".repeat(BAR - to);
+      const mark = t.status === "ok" ? "" : ` ${t.status}`;
+      out.push(`  ${t.name.padEnd(width)} |${bar}| ${(t.end - t.start).toFixed(2)} ms${mark}`);
+    }
+  }
+  return out.join("\n");
 }
 
 function sum(xs: number[]): number {

@@ -19,14 +19,18 @@ export function recommendations(profile: ProfileJSON): string[] {
       `Checkpointing took ${ms(saverTotal)}, more than the nodes themselves (${ms(nodeTotal)}): a faster checkpointer, or fewer or smaller channel values, would help most.`,
     );
   }
-  const puts = profile.spans.filter((s) => s.kind === "checkpointer" && s.name === "put").map((s) => s.end - s.start);
+  const puts = profile.spans.filter((s) => s.kind === "checkpointer" && s.name === "put");
   if (puts.length >= 9) {
     const third = Math.floor(puts.length / 3);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const [first, last] = [mean(puts.slice(0, third)), mean(puts.slice(-third))];
+    const times = puts.map((s) => s.end - s.start);
+    const [first, last] = [mean(times.slice(0, third)), mean(times.slice(-third))];
     if (last >= 2 * first && last - first >= 0.2) {
+      const kb = puts.map((s) => (s.bytes ?? NaN) / 1024);
+      const [firstKb, lastKb] = [mean(kb.slice(0, third)), mean(kb.slice(-third))];
+      const size = Number.isNaN(firstKb + lastKb) ? "" : ` (${lastKb.toFixed(1)} KB against ${firstKb.toFixed(1)} KB)`;
       found.push(
-        `Checkpoint writes grow with the run: the last third of puts took ${ms(last)} each, the first third ${ms(first)}. Something in the state grows every step (a message list?); it is written whole each time.`,
+        `Checkpoint writes grow with the run: the last third of puts took ${ms(last)} each, the first third ${ms(first)}${size}. Something in the state grows every step (a message list?); it is written whole each time.`,
       );
     }
   }

@@ -71,6 +71,12 @@ describe("the reports of a graph with a deliberately slow node", () => {
       // Nine node runs drawn on the timeline, and the chart's first bar is the slow node's.
       expect(await tab.locator("#timeline rect.node").count()).toBe(9);
       expect(await tab.locator("#where text.lane").first().textContent()).toBe("sluggish");
+      // Supersteps, slowest first: three runs of three steps each, the slow node's steps at the top.
+      expect(await tab.locator("#supersteps text.step").count()).toBe(9);
+      expect(await tab.locator("#supersteps text.step").first().textContent()).toMatch(
+        /^step \d+: \d+\.\d\d ms, 1 task$/,
+      );
+      expect(await tab.locator("#supersteps text.lane").first().textContent()).toBe("sluggish");
       const box = await tab.locator("#timeline").boundingBox();
       expect(box!.width).toBeGreaterThan(500);
       expect(await tab.locator("#recommendations li").first().textContent()).toContain('Node "sluggish"');

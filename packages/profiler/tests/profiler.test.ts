@@ -69,7 +69,7 @@ describe.each([
   ],
 ])("Profiler with %s", (_name, make) => {
   it("records every node, retry, subgraph task, model call, checkpoint write and cache hit", async () => {
-    const profiler = new Profiler();
+    const profiler = new Profiler({ bytes: true });
     const { saver, cache } = make();
     const graph = profiler.wrap(buildGraph(profiler.checkpointer(saver), profiler.cache(cache)));
     const config = { configurable: { thread_id: "t" } };
@@ -109,11 +109,24 @@ describe.each([
     expect(json.checkpointer.find((s) => s.name === "put")!.count).toBeGreaterThan(10);
     expect(json.checkpointer.find((s) => s.name === "getTuple")!.count).toBeGreaterThanOrEqual(3);
     expect(json.cacheHits).toEqual({ keys: 2, hits: 1 });
+    // Bytes carried, serialized with the saver's serde: every write and read carried some.
+    for (const op of ["put", "putWrites", "getTuple"]) {
+      expect(json.checkpointer.find((s) => s.name === op)!.bytes).toBeGreaterThan(0);
+    }
+    // Supersteps of the top-level graph: the first holds both branches (and flaky's retry), overlapping.
+    const branches = json.steps.find((s) => s.tasks.some((t) => t.name === "fast"))!;
+    expect(branches.tasks.map((t) => t.name).sort()).toEqual(["fast", "flaky", "flaky"]);
+    expect(branches.overlapMs).toBeGreaterThan(0);
+    expect(json.steps.some((s) => s.tasks.some((t) => t.name === "inner"))).toBe(false);
+    expect(json.steps.filter((s) => s.tasks.some((t) => t.name === "slow"))).toHaveLength(2);
 
     const report = profiler.report();
     expect(report.split("\n")[0]).toBe("Nodes");
     expect(report.split("\n")[2]).toMatch(/^slow\s+2\s/);
     expect(report).toContain("Cache hit rate: 1/2 (50%)");
+    // The slowest supersteps, each task a bar within its step; slow runs alone in its own.
+    expect(report).toMatch(/\nSlowest supersteps \(5 of 11\)\nstep \d+ {2}\d+\.\d\d ms {2}\d tasks?/);
+    expect(report).toMatch(/\n {2}slow +\|█{40}\| \d/);
 
     const trace = profiler.toChromeTrace();
     const events = trace.traceEvents.filter((e) => e.ph === "X");

@@ -1,0 +1,66 @@
+import { RunnablePassthrough } from "@langchain/core/runnables";
+
+import { failure, taskSpan, type Span } from "./spans.js";
+
+type Config = {
+  metadata?: Record<string, unknown>;
+  callbacks?: unknown;
+  executionInfo?: { checkpointId?: string };
+} & Record<string, unknown>;
+interface Invocable {
+  invoke(input: unknown, config?: Config): Promise<unknown>;
+}
+interface PregelLike extends Invocable {
+  lg_is_pregel?: boolean;
+  nodes: Record<string, { bound: Invocable }>;
+  withConfig(config: Record<string, never>): PregelLike;
+}
+
+/** Where timed nodes record their spans, and how their config gets the handler model calls are seen through. */
+export interface NodeSink {
+  spans: Span[];
+  attempts: Map<string, number>;
+  withCallbacks(config: Config): Config;
+}
+
+/**
+ * A copy of the compiled graph (made by its own `withConfig`, so the caller's graph is untouched)
+ * whose nodes, and the nodes of its subgraphs, time each call of their own code. This costs a
+ * clock read per task; LangChain callbacks, the other way to see tasks, cost more than a plain
+ * step does.
+ */
+export function instrumentGraph<G>(graph: G, sink: NodeSink): G {
+  const copy = (graph as PregelLike).withConfig({});
+  copy.nodes = Object.fromEntries(
+    Object.entries(copy.nodes).map(([name, node]) => {
+      // START and other nodes with no code of their own: LangGraph checks for the passthrough itself.
+      if (node.bound instanceof RunnablePassthrough) return [name, node];
+      const bound = node.bound as PregelLike;
+      const inner: Invocable = bound.lg_is_pregel === true ? instrumentGraph(bound, sink) : bound;
+      // The node itself is inherited; only `bound` (the node's code) is this copy's own.
+      return [name, Object.create(node, { bound: { value: timed(inner, name, sink), enumerable: true } })];
+    }),
+  );
+  return copy as G;
+}
+
+/** `runnable`, with its `invoke` timed as one span of node `name`. */
+function timed(runnable: Invocable, name: string, sink: NodeSink): Invocable {
+  const invoke = runnable.invoke;
+  return Object.create(runnable, {
+    invoke: {
+      async value(this: Invocable, input: unknown, config: Config = {}) {
+        const span = taskSpan(name, config.metadata ?? {}, sink.attempts, config.executionInfo?.checkpointId);
+        try {
+          return await invoke.call(this, input, sink.withCallbacks(config));
+        } catch (err) {
+          span.status = failure(err);
+          throw err;
+        } finally {
+          span.end = performance.now();
+          sink.spans.push(span);
+        }
+      },
+    },
+  });
+}
