@@ -30,6 +30,14 @@ export interface NodeSink {
  * step does.
  */
 export function instrumentGraph<G>(graph: G, sink: NodeSink): G {
+  if (
+    (graph as PregelLike | undefined)?.lg_is_pregel !== true ||
+    typeof (graph as PregelLike).withConfig !== "function"
+  ) {
+    throw Object.assign(new TypeError("Profiler.wrap takes a compiled LangGraph graph (the result of compile())"), {
+      code: "FLG_INVALID_ARGUMENT",
+    });
+  }
   const copy = (graph as PregelLike).withConfig({});
   copy.nodes = Object.fromEntries(
     Object.entries(copy.nodes).map(([name, node]) => {

@@ -101,6 +101,15 @@ describe("Profiler.wrap", () => {
     );
   });
 
+  it("rejects what is not a compiled graph with a clear error", () => {
+    const profiler = new Profiler();
+    for (const notAGraph of [{}, new StateGraph(State), null]) {
+      expect(() => profiler.wrap(notAGraph as object)).toThrow(
+        expect.objectContaining({ code: "FLG_INVALID_ARGUMENT", message: expect.stringContaining("compile()") }),
+      );
+    }
+  });
+
   it("sees no model calls with { models: false }, and still every task", async () => {
     const profiler = new Profiler({ models: false });
     await profiler.wrap(fanOut()).invoke({ topics }, { configurable: { thread_id: "t" } });
