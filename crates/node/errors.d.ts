@@ -8,11 +8,13 @@ export type FastLangGraphErrorCode =
   | "FLG_DISK_FULL"
   | "FLG_CORRUPT"
   | "FLG_SCHEMA_VERSION"
+  | "FLG_NO_SAVER_TABLES"
   | "FLG_INVALID_ARGUMENT"
   | "FLG_MISSING_THREAD_ID"
   | "FLG_MISSING_CHECKPOINT_ID"
   | "FLG_SQLITE"
-  | "FLG_INTERNAL";
+  | "FLG_INTERNAL"
+  | "FLG_NATIVE_MISSING";
 
 export declare class FastLangGraphError extends Error {
   readonly code: FastLangGraphErrorCode;
