@@ -19,6 +19,8 @@ pub enum ErrorCode {
     Corrupt,
     /// The file holds a schema written by a newer version of this library.
     SchemaVersion,
+    /// The database has no tables of the official `SqliteSaver` to import.
+    NoSaverTables,
     /// An argument the caller passed is malformed.
     InvalidArgument,
     /// Any other SQLite failure.
@@ -38,6 +40,7 @@ impl ErrorCode {
             ErrorCode::DiskFull => "FLG_DISK_FULL",
             ErrorCode::Corrupt => "FLG_CORRUPT",
             ErrorCode::SchemaVersion => "FLG_SCHEMA_VERSION",
+            ErrorCode::NoSaverTables => "FLG_NO_SAVER_TABLES",
             ErrorCode::InvalidArgument => "FLG_INVALID_ARGUMENT",
             ErrorCode::Sqlite => "FLG_SQLITE",
             ErrorCode::Internal => "FLG_INTERNAL",

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod db;
 pub mod error;
 pub mod hash;
+pub mod import;
 pub mod jsonplus;
 pub mod store;
 pub mod worker;
