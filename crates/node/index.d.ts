@@ -60,6 +60,16 @@ export declare class NativeCheckpointStore {
   close(): Promise<void>
 }
 
+/** A `SqliteSaver` database opened read-only by `openSqliteSaverFile`, read from one snapshot. */
+export declare class NativeSqliteSaverFile {
+  /** The next page of checkpoints in (thread_id, checkpoint_ns, checkpoint_id) order; empty at the end. */
+  nextCheckpoints(): Promise<Array<SaverCheckpointRow>>
+  /** The next page of writes in (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) order; empty at the end. */
+  nextWrites(): Promise<Array<SaverWriteRow>>
+  /** Closes the file once a page being read is done; later reads reject with `FLG_CLOSED`. */
+  close(): Promise<void>
+}
+
 /** A cached value, as the serializer produced it. */
 export interface CachedValue {
   kind: string
@@ -126,3 +136,31 @@ export declare function openCacheStore(path: string, options: CacheStoreOptions)
  * Opening happens on the store's thread: `ready()` and every call report an open failure.
  */
 export declare function openCheckpointStore(path: string, options?: CheckpointStoreOptions | undefined | null): NativeCheckpointStore
+
+/**
+ * Opens the file of an official `SqliteSaver` read-only. Rejects with `FLG_CANNOT_OPEN` (missing
+ * file), `FLG_NOT_A_DATABASE` (not SQLite) or `FLG_NO_SAVER_TABLES` (no `checkpoints` and `writes`).
+ */
+export declare function openSqliteSaverFile(path: string): Promise<NativeSqliteSaverFile>
+
+export interface SaverCheckpointRow {
+  threadId: string
+  checkpointNs: string
+  checkpointId: string
+  parentCheckpointId?: string
+  /** The type tag of both the checkpoint and its metadata. */
+  kind: string
+  checkpoint: Buffer
+  metadata: Buffer
+}
+
+export interface SaverWriteRow {
+  threadId: string
+  checkpointNs: string
+  checkpointId: string
+  taskId: string
+  idx: number
+  channel: string
+  kind: string
+  value: Buffer
+}

@@ -6,4 +6,5 @@ mod cache;
 mod cache_key;
 mod checkpoint;
 mod completion;
+mod import;
 mod wire;
