@@ -209,7 +209,12 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
         String(checkpointId),
         taskId,
         taskPath ?? "",
-        writes.map(([channel], idx) => [WRITES_IDX_MAP[channel] ?? idx, channel, values[idx][0]]),
+        // Own keys only: a channel named "constructor" must not find Object's.
+        writes.map(([channel], idx) => [
+          Object.hasOwn(WRITES_IDX_MAP, channel) ? WRITES_IDX_MAP[channel] : idx,
+          channel,
+          values[idx][0],
+        ]),
       ]);
       await this.#native((s) =>
         s.putWrites(

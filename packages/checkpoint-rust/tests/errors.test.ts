@@ -290,3 +290,25 @@ describe("caller-owned inputs", { timeout: 10_000 }, () => {
     expect(tuple.pendingWrites).toHaveLength(3);
   });
 });
+
+describe("pending writes", () => {
+  it("stores writes to channels named like Object's own properties as regular writes, in order", async () => {
+    const saver = new RustSqliteSaver();
+    const saved = await saver.put(thread("proto"), makeCheckpoint(), metadata(), {});
+    const names = ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"];
+    await saver.putWrites(
+      saved,
+      names.map((name, i): PendingWrite => [name, i]),
+      "task-1",
+    );
+    // Insert-if-absent, as regular writes are: a second call does not replace them.
+    await saver.putWrites(
+      saved,
+      names.map((name): PendingWrite => [name, "again"]),
+      "task-1",
+    );
+    const tuple = (await saver.getTuple(saved)) as CheckpointTuple;
+    expect(tuple.pendingWrites).toEqual(names.map((name, i) => ["task-1", name, i]));
+    await saver.close();
+  });
+});
