@@ -58,14 +58,23 @@ export interface Superstep {
   overlapMs: number;
 }
 
-/** The top-level graph's supersteps, in the order they ran. */
+/**
+ * The top-level graph's supersteps, in the order they ran. A step resumed after an interrupt runs
+ * again from the same checkpoint: the tasks that start after an interrupted one ended are that later
+ * run, shown as a step of its own rather than one stretched over the wait for the human.
+ */
 export function supersteps(spans: Span[]): Superstep[] {
-  const byKey = new Map<string, Span[]>();
-  for (const s of spans) {
+  const byKey = new Map<string, Span[][]>();
+  for (const s of [...spans].sort((a, b) => a.start - b.start)) {
     if (s.kind !== "node" || s.superstep === undefined || s.namespace?.includes("|")) continue;
-    byKey.set(s.superstep, [...(byKey.get(s.superstep) ?? []), s]);
+    const runs = byKey.get(s.superstep) ?? [];
+    const current = runs.at(-1);
+    if (current && !current.some((t) => t.status === "interrupt" && t.end <= s.start)) current.push(s);
+    else runs.push([s]);
+    byKey.set(s.superstep, runs);
   }
   return [...byKey.values()]
+    .flat()
     .map((tasks) => ({
       step: tasks[0].step ?? 0,
       start: Math.min(...tasks.map((t) => t.start)),

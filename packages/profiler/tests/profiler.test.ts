@@ -39,7 +39,7 @@ function buildGraph(saver: MemorySaver | RustSqliteSaver, cache: RustCache | InM
         if (failures-- > 0) throw new Error("transient");
         return { n: 1 };
       },
-      { retryPolicy: { maxAttempts: 2, initialInterval: 1 } },
+      { retryPolicy: { maxAttempts: 2, initialInterval: 1, jitter: false, logWarning: false } },
     )
     .addNode("slow", async () => {
       await sleep(60);
@@ -119,13 +119,16 @@ describe.each([
     expect(branches.overlapMs).toBeGreaterThan(0);
     expect(json.steps.some((s) => s.tasks.some((t) => t.name === "inner"))).toBe(false);
     expect(json.steps.filter((s) => s.tasks.some((t) => t.name === "slow"))).toHaveLength(2);
+    // The interrupted step and its resumption are two runs of the step, not one stretched over the wait.
+    const approvals = json.steps.filter((s) => s.tasks.some((t) => t.name === "approve"));
+    expect(approvals.map((s) => s.tasks.map((t) => t.status))).toEqual([["interrupt"], ["ok"], ["interrupt"]]);
 
     const report = profiler.report();
     expect(report.split("\n")[0]).toBe("Nodes");
     expect(report.split("\n")[2]).toMatch(/^slow\s+2\s/);
     expect(report).toContain("Cache hit rate: 1/2 (50%)");
     // The slowest supersteps, each task a bar within its step; slow runs alone in its own.
-    expect(report).toMatch(/\nSlowest supersteps \(5 of 11\)\nstep \d+ {2}\d+\.\d\d ms {2}\d tasks?/);
+    expect(report).toMatch(/\nSlowest supersteps \(5 of 12\)\nstep \d+ {2}\d+\.\d\d ms {2}\d tasks?/);
     expect(report).toMatch(/\n {2}slow +\|█{40}\| \d/);
 
     const trace = profiler.toChromeTrace();
