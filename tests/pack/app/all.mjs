@@ -1,20 +1,9 @@
-import { HumanMessage, AIMessage } from "@langchain/core/messages";
-import { StateGraph, START, END } from "@langchain/langgraph";
-import { RustSqliteSaver } from "@fast-langgraph/checkpoint-rust";
-import { RustCache, cached } from "@fast-langgraph/cache-rust";
-import { MessagesAnnotation } from "@fast-langgraph/state-rust";
-import { Profiler } from "@fast-langgraph/profiler";
+import * as core from "@langchain/core/messages";
+import * as langgraph from "@langchain/langgraph";
+import * as checkpoint from "@fast-langgraph/checkpoint-rust";
+import * as cacheRust from "@fast-langgraph/cache-rust";
+import * as stateRust from "@fast-langgraph/state-rust";
+import * as profiler from "@fast-langgraph/profiler";
 import graphs from "./graphs.cjs";
 
-await graphs.allGraph(
-  {
-    core: { HumanMessage, AIMessage },
-    langgraph: { StateGraph, START, END },
-    checkpoint: { RustSqliteSaver },
-    cacheRust: { RustCache, cached },
-    stateRust: { MessagesAnnotation },
-    profiler: { Profiler },
-  },
-  "esm",
-  import.meta.resolve,
-);
+await graphs.allGraph({ core, langgraph, checkpoint, cacheRust, stateRust, profiler }, "esm", import.meta.resolve);

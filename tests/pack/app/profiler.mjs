@@ -1,14 +1,6 @@
-import { HumanMessage, AIMessage } from "@langchain/core/messages";
-import { StateGraph, MessagesAnnotation, MemorySaver, START, END } from "@langchain/langgraph";
-import { Profiler } from "@fast-langgraph/profiler";
+import * as core from "@langchain/core/messages";
+import * as langgraph from "@langchain/langgraph";
+import * as profiler from "@fast-langgraph/profiler";
 import graphs from "./graphs.cjs";
 
-await graphs.profilerGraph(
-  {
-    core: { HumanMessage, AIMessage },
-    langgraph: { StateGraph, MessagesAnnotation, MemorySaver, START, END },
-    profiler: { Profiler },
-  },
-  "esm",
-  import.meta.resolve,
-);
+await graphs.profilerGraph({ core, langgraph, profiler }, "esm", import.meta.resolve);
