@@ -42,7 +42,7 @@ function buildGraph(saver: MemorySaver | RustSqliteSaver, cache: RustCache | InM
       { retryPolicy: { maxAttempts: 2, initialInterval: 1, jitter: false, logWarning: false } },
     )
     .addNode("slow", async () => {
-      await sleep(60);
+      await sleep(150); // well above the subgraph's own time, even on a loaded machine
       return { n: 1 };
     })
     .addNode("sub", sub)
