@@ -174,37 +174,48 @@ export class Profiler {
     // Bytes are counted after the call's end is taken, before its result is handed on, so that a
     // report read right after a run has them and the call's own time does not include them.
     const serde = kind === "checkpointer" && this.#bytes ? (target as unknown as BaseCheckpointSaver).serde : undefined;
+    // One function per method, made on first use: LangGraph reads the saver's methods on every step.
+    const methods = new Map<PropertyKey, { value: Method; method: unknown }>();
+    const timedOp =
+      (prop: string, value: Method) =>
+      (...args: unknown[]) => {
+        const span: Span = { kind, name: prop, start: performance.now(), end: 0, status: "ok" };
+        const done = (status: Span["status"]) => {
+          span.end = performance.now();
+          span.status = status;
+          calls.push(span);
+        };
+        const result = value.apply(target, args);
+        if (prop === "list") return timedList(result as AsyncGenerator<CheckpointTuple>, span, serde, done);
+        return Promise.resolve(result).then(
+          (out: unknown) => {
+            done("ok");
+            if (kind === "cache" && prop === "get") {
+              span.keys = (args[0] as unknown[]).length;
+              span.hits = (out as unknown[]).length;
+            } else if (serde) {
+              return checkpointBytes(serde, prop, args, out).then((bytes) => {
+                span.bytes = bytes;
+                return out;
+              });
+            }
+            return out;
+          },
+          (err: unknown) => {
+            done("error");
+            throw err;
+          },
+        );
+      };
     return new Proxy(target, {
       get(obj, prop, receiver) {
-        const value = Reflect.get(obj, prop, receiver);
+        const value: unknown = Reflect.get(obj, prop, receiver);
         if (typeof value !== "function") return value;
-        if (typeof prop !== "string" || !ops.has(prop)) return value.bind(obj);
-        return (...args: unknown[]) => {
-          const span: Span = { kind, name: prop, start: performance.now(), end: 0, status: "ok" };
-          const done = (status: Span["status"]) => {
-            span.end = performance.now();
-            span.status = status;
-            calls.push(span);
-          };
-          const result = value.apply(obj, args);
-          if (prop === "list") return timedList(result as AsyncGenerator<CheckpointTuple>, span, serde, done);
-          return Promise.resolve(result).then(
-            async (out: unknown) => {
-              done("ok");
-              if (kind === "cache" && prop === "get") {
-                span.keys = (args[0] as unknown[]).length;
-                span.hits = (out as unknown[]).length;
-              } else if (serde) {
-                span.bytes = await checkpointBytes(serde, prop, args, out);
-              }
-              return out;
-            },
-            (err: unknown) => {
-              done("error");
-              throw err;
-            },
-          );
-        };
+        const known = methods.get(prop);
+        if (known?.value === value) return known.method;
+        const method = typeof prop === "string" && ops.has(prop) ? timedOp(prop, value as Method) : value.bind(obj);
+        methods.set(prop, { value: value as Method, method });
+        return method;
       },
     });
   }
@@ -241,6 +252,8 @@ async function* timedList(
     if (serde && !sizes.includes(undefined)) span.bytes = sizes.reduce((a: number, b) => a + b!, 0);
   }
 }
+
+type Method = (...args: unknown[]) => unknown;
 
 function withHandler(config: Record<string, unknown>, handler: ProfilerHandler): Record<string, unknown> {
   const callbacks = config.callbacks;

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
+import { RunnableLambda } from "@langchain/core/runnables";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
 import { Annotation, END, MemorySaver, Send, START, StateGraph } from "@langchain/langgraph";
 import { describe, expect, it } from "vitest";
@@ -108,6 +109,30 @@ describe("Profiler.wrap", () => {
         expect.objectContaining({ code: "FLG_INVALID_ARGUMENT", message: expect.stringContaining("compile()") }),
       );
     }
+  });
+
+  it("sees model calls made with the node's config, from a Runnable node, and with the caller's callbacks", async () => {
+    const model = new FakeListChatModel({ responses: ["ok"] });
+    const graph = new StateGraph(State)
+      .addNode("withConfig", async (s, config) => ({ notes: [String((await model.invoke("a", config)).content)] }))
+      .addNode(
+        "runnable",
+        RunnableLambda.from(async () => ({ notes: [String((await model.invoke("b")).content)] })),
+      )
+      .addEdge(START, "withConfig")
+      .addEdge("withConfig", "runnable")
+      .compile();
+    const profiler = new Profiler();
+    const ends: string[] = [];
+    const out = await profiler
+      .wrap(graph)
+      .invoke({ topics: [] }, { callbacks: [{ handleLLMEnd: () => void ends.push("caller") }] });
+    expect(out.notes).toEqual(["ok", "ok"]);
+    const json = profiler.toJSON();
+    expect(json.llm.map((s) => [s.name, s.count])).toEqual([["FakeListChatModel", 2]]);
+    expect(json.nodes.map((n) => n.name).sort()).toEqual(["runnable", "withConfig"]);
+    // The caller's own handler still sees both calls.
+    expect(ends).toEqual(["caller", "caller"]);
   });
 
   it("sees no model calls with { models: false }, and still every task", async () => {
