@@ -14,7 +14,8 @@ import { InMemoryCache, type BaseCache } from "@langchain/langgraph-checkpoint";
 
 import { LRUCache } from "lru-cache";
 
-import { RustCache, argumentsKey, cached, canonicalKey } from "../src/index.js";
+// The build users run, not the source through tsx (which adds a naming helper call to each closure).
+import { RustCache, argumentsKey, cached, canonicalKey } from "../dist/index.js";
 
 type Kind = "InMemoryCache" | "RustCache" | "RustCache on a file";
 const KINDS: Kind[] = ["InMemoryCache", "RustCache", "RustCache on a file"];

@@ -6,7 +6,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { RustCache } from "../src/index.js";
+// The build users run, not the source through tsx (which adds a naming helper call to each closure).
+import { RustCache } from "../dist/index.js";
 
 /**
  * Resident memory after writing `total` bytes of distinct 100 KB entries into a cache bounded to

@@ -17,7 +17,8 @@ import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langcha
 import { MemorySaver, uuid6, type BaseCheckpointSaver, type Checkpoint } from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 
-import { RustSqliteSaver } from "../src/index.js";
+// The build users run, not the source through tsx (which adds a naming helper call to each closure).
+import { RustSqliteSaver } from "../dist/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "flg-bench-"));
 let fileNo = 0;

@@ -16,7 +16,8 @@ import {
   messagesStateReducer,
 } from "@langchain/langgraph";
 
-import { MessagesAnnotation, deepMerge, messagesReducer, stateDiff } from "../src/index.js";
+// The build users run, not the source through tsx (which adds a naming helper call to each closure).
+import { MessagesAnnotation, deepMerge, messagesReducer, stateDiff } from "../dist/index.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
