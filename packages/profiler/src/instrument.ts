@@ -16,11 +16,12 @@ interface PregelLike extends Invocable {
   withConfig(config: Record<string, never>): PregelLike;
 }
 
-/** Where timed nodes record their spans, and how their config gets the handler model calls are seen through. */
+/** Where timed nodes record their spans, and the handler model calls are seen through. */
 export interface NodeSink {
   spans: Span[];
   attempts: Map<string, number>;
-  withCallbacks(config: Config): Config;
+  /** A config's callbacks with the handler added (never changing the ones given); unset if models are not watched. */
+  withModels?: (callbacks: unknown) => unknown;
 }
 
 /**
@@ -52,15 +53,22 @@ export function instrumentGraph<G>(graph: G, sink: NodeSink): G {
   return copy as G;
 }
 
-/** `runnable`, with its `invoke` timed as one span of node `name`. */
+/** `runnable`, with its `invoke` timed as one span of node `name`, and the model calls inside it seen. */
 function timed(runnable: Invocable, name: string, sink: NodeSink): Invocable {
   const invoke = runnable.invoke;
-  return Object.create(runnable, {
+  const { withModels } = sink;
+  // A node made from a function (LangGraph's RunnableCallable) calls it with a config made for that
+  // call alone, which is also the one model calls inside it find. The handler goes there, so that the
+  // node's own run gets no callback manager: that would cost more than a plain step does.
+  const func = (runnable as { func?: unknown }).func;
+  const inFunc = withModels !== undefined && typeof func === "function" && "recurse" in runnable;
+  const props: PropertyDescriptorMap = {
     invoke: {
       async value(this: Invocable, input: unknown, config: Config = {}) {
         const span = taskSpan(name, config.metadata ?? {}, sink.attempts, config.executionInfo?.checkpointId);
         try {
-          return await invoke.call(this, input, sink.withCallbacks(config));
+          const seen = inFunc || !withModels ? config : { ...config, callbacks: withModels(config.callbacks) };
+          return await invoke.call(this, input, seen);
         } catch (err) {
           span.status = failure(err);
           throw err;
@@ -70,5 +78,14 @@ function timed(runnable: Invocable, name: string, sink: NodeSink): Invocable {
         }
       },
     },
-  });
+  };
+  if (inFunc) {
+    props.func = {
+      value(this: unknown, input: unknown, config: Config) {
+        config.callbacks = withModels(config.callbacks);
+        return func.call(this, input, config);
+      },
+    };
+  }
+  return Object.create(runnable, props);
 }

@@ -59,7 +59,7 @@ export class Profiler {
     this.#sink = {
       spans: this.#spans,
       attempts: new Map(),
-      withCallbacks: models ? (config) => withHandler(config, models) : (config) => config,
+      withModels: models && ((callbacks) => withHandler(callbacks, models)),
     };
   }
 
@@ -255,14 +255,13 @@ async function* timedList(
 
 type Method = (...args: unknown[]) => unknown;
 
-function withHandler(config: Record<string, unknown>, handler: ProfilerHandler): Record<string, unknown> {
-  const callbacks = config.callbacks;
-  if (callbacks === undefined) return { ...config, callbacks: [handler] };
-  if (Array.isArray(callbacks)) return { ...config, callbacks: [...callbacks, handler] };
-  // A CallbackManager: copied, so that the caller's is not changed.
+/** `callbacks` (an array, a CallbackManager or none) with `handler` added, without changing them. */
+function withHandler(callbacks: unknown, handler: ProfilerHandler): unknown {
+  if (callbacks === undefined) return [handler];
+  if (Array.isArray(callbacks)) return [...callbacks, handler];
   const manager = (callbacks as { copy(): { addHandler(h: unknown): void } }).copy();
   manager.addHandler(handler);
-  return { ...config, callbacks: manager };
+  return manager;
 }
 
 function table(rows: Summary[]): string {
