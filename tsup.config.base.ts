@@ -8,4 +8,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: "node20",
+  // @fast-langgraph/serde is not published: each package that uses it carries its own copy, so that
+  // installing one package brings only it and the native addon.
+  noExternal: ["@fast-langgraph/serde"],
 });

@@ -34,8 +34,8 @@ const cases = [
   {
     name: "checkpoint-rust alone",
     install: ["@fast-langgraph/checkpoint-rust"],
-    // checkpoint-rust depends on native (which brings its platform package) and serde.
-    expect: ["@fast-langgraph/checkpoint-rust", "@fast-langgraph/native", platformPackage, "@fast-langgraph/serde"],
+    // checkpoint-rust depends on native, which brings its platform package; serde is bundled in.
+    expect: ["@fast-langgraph/checkpoint-rust", "@fast-langgraph/native", platformPackage],
     app: "checkpoint",
   },
   {
@@ -59,7 +59,6 @@ const cases = [
       "@fast-langgraph/profiler",
       "@fast-langgraph/native",
       platformPackage,
-      "@fast-langgraph/serde",
     ],
     // cache-rust's own dependency, for its in-memory store.
     thirdParty: ["lru-cache"],
