@@ -267,24 +267,6 @@ describe("importSqliteSaver", () => {
   });
 });
 
-describe("the README's usage", () => {
-  it("imports into a new RustSqliteSaver file, and the graph carries on from there", async () => {
-    const from = dbPath();
-    await writeOfficialHistories(from);
-    const to = dbPath();
-    // README: migration
-    const checkpointer = new RustSqliteSaver({ path: to });
-    const summary = await importSqliteSaver(from, checkpointer); // { threads, checkpoints, writes }
-    const graph = build(checkpointer);
-    await graph.invoke(new Command({ resume: "yes" }), thread("pending"));
-    await checkpointer.close();
-    // end README
-    expect(summary).toEqual({ threads: 4, checkpoints: expect.any(Number), writes: expect.any(Number) });
-    const state = await withRust(to, (reopened) => build(reopened).getState(thread("pending")));
-    expect({ next: state.next, approved: state.values.approved }).toEqual({ next: [], approved: true });
-  });
-});
-
 describe("fast-langgraph-import-sqlite", () => {
   const pkg = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
   const bin = join(packageDir, pkg.bin["fast-langgraph-import-sqlite"]);
