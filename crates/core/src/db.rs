@@ -32,6 +32,21 @@ impl Default for OpenOptions {
     }
 }
 
+impl OpenOptions {
+    /// Sets the busy timeout from a number of milliseconds as JS passes it: a whole number that
+    /// SQLite's `int` holds, else `InvalidArgument` (rather than a wrapped or truncated value).
+    pub fn busy_timeout_ms(&mut self, ms: f64) -> Result<()> {
+        if ms.fract() != 0.0 || !(0.0..=f64::from(i32::MAX)).contains(&ms) {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                format!("busyTimeoutMs must be a whole number of milliseconds from 0 to {}, not {ms}", i32::MAX),
+            ));
+        }
+        self.busy_timeout = Duration::from_millis(ms as u64);
+        Ok(())
+    }
+}
+
 /// A database a `Worker` can own: opened on the worker's thread, then used only there.
 pub trait Store: Send + 'static {
     fn database(&self) -> &Database;

@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use fast_langgraph_core::cache::{now_ms, CacheEntry, CacheJob, CacheLimits, CacheRead, CacheWorker};
 use fast_langgraph_core::db::OpenOptions;
 use fast_langgraph_core::store::TypedValue;
@@ -18,7 +16,7 @@ pub struct CacheStoreOptions {
     /// Most bytes kept in the file: keys, values and 100 bytes per entry.
     pub max_bytes: f64,
     /// How long to wait for another process's lock, in milliseconds (default 5000).
-    pub busy_timeout_ms: Option<u32>,
+    pub busy_timeout_ms: Option<f64>,
 }
 
 /// A cached value, as the serializer produced it.
@@ -62,7 +60,7 @@ pub fn open_cache_store(env: Env, path: String, options: CacheStoreOptions) -> n
     };
     let mut open = OpenOptions::default();
     if let Some(ms) = options.busy_timeout_ms {
-        open.busy_timeout = Duration::from_millis(u64::from(ms));
+        open.busy_timeout_ms(ms).map_err(to_napi_error)?;
     }
     Ok(NativeCacheStore {
         worker: CacheWorker::open(path, open, limits).map_err(to_napi_error)?,

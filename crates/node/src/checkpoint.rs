@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use fast_langgraph_core::store::{
     ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites, ReadJob, StoreWorker,
     Synchronous, ValueRef, Write, WriteJob, Writer,
@@ -18,7 +16,7 @@ pub struct CheckpointStoreOptions {
     /// `"NORMAL"` (default: survives a process crash) or `"FULL"` (also survives a power loss).
     pub synchronous: Option<String>,
     /// How long to wait for another connection's lock, in milliseconds (default 5000).
-    pub busy_timeout_ms: Option<u32>,
+    pub busy_timeout_ms: Option<f64>,
 }
 
 /// The fields of a `put`, as one JSON array: converting one string costs far less than a N-API
@@ -103,7 +101,7 @@ pub fn open_checkpoint_store(
             }
         };
         if let Some(ms) = options.busy_timeout_ms {
-            open.busy_timeout = Duration::from_millis(u64::from(ms));
+            open.busy_timeout_ms(ms).map_err(to_napi_error)?;
         }
     }
     Ok(NativeCheckpointStore {

@@ -185,6 +185,22 @@ describe("files that cannot be opened", { timeout: 10_000 }, () => {
     expect((error as FastLangGraphError).message).toMatch(/synchronous/);
     expect(existsSync(path)).toBe(false);
   });
+
+  it.each([-1, 1.5, 3_000_000_000, Number.NaN])("refuses busyTimeoutMs %s in the constructor", (busyTimeoutMs) => {
+    const path = dbPath();
+    expect(() => new RustSqliteSaver({ path, busyTimeoutMs })).toThrow(
+      expect.objectContaining({ code: "FLG_INVALID_ARGUMENT", message: expect.stringContaining("busyTimeoutMs") }),
+    );
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("takes busyTimeoutMs 0 and the largest SQLite holds", async () => {
+    for (const busyTimeoutMs of [0, 2 ** 31 - 1]) {
+      const saver = new RustSqliteSaver({ path: dbPath(), busyTimeoutMs });
+      await expect(saver.setup()).resolves.toBeUndefined();
+      await saver.close();
+    }
+  });
 });
 
 describe("list filter with hostile keys", { timeout: 10_000 }, () => {
