@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { RunnableLambda } from "@langchain/core/runnables";
@@ -186,6 +189,7 @@ describe("Profiler.checkpointer", () => {
     expect(list[0].status).toBe("ok");
     expect(list[0].bytes).toBeGreaterThan(0);
     expect(list[0].end).toBeGreaterThanOrEqual(list[0].start);
+    expect(await html(profiler)).toContain("<th>KB</th>");
   });
 
   it("counts no bytes unless asked to", async () => {
@@ -200,5 +204,12 @@ describe("Profiler.checkpointer", () => {
     const calls = profiler.spans.filter((s) => s.kind === "checkpointer");
     expect(new Set(calls.map((s) => s.name))).toEqual(new Set(["getTuple", "put", "putWrites", "list"]));
     expect(calls.filter((s) => s.bytes !== undefined)).toEqual([]);
+    expect(await html(profiler)).not.toContain("<th>KB</th>");
   });
 });
+
+async function html(profiler: Profiler): Promise<string> {
+  const page = join(mkdtempSync(join(tmpdir(), "flg-profile-")), "profile.html");
+  await profiler.writeHtml(page);
+  return readFileSync(page, "utf8");
+}
