@@ -4,7 +4,7 @@
 // checks what the install pulled in, then runs a graph as an ES module and as CommonJS. Run it after
 // `pnpm build` (`pnpm test:pack` does both).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -85,7 +85,10 @@ try {
     checkInstalledTree(c, dir, tarballs);
     cpSync(join(root, "tests/pack/app"), dir, { recursive: true });
     for (const entry of [`${c.app}.mjs`, `${c.app}.cjs`]) run("node", [entry], dir);
-    console.log(`ok ${c.name}: installed ${c.expect.join(", ")} and the peers; ran ${c.app}.mjs and ${c.app}.cjs`);
+    const cli = c.install.includes("@fast-langgraph/checkpoint-rust");
+    if (cli) checkImportCli(dir);
+    const ran = [`${c.app}.mjs`, `${c.app}.cjs`, ...(cli ? ["fast-langgraph-import-sqlite"] : [])];
+    console.log(`ok ${c.name}: installed ${c.expect.join(", ")} and the peers; ran ${ran.join(", ")}`);
   }
 
   checkMissingBinary(tarballs);
@@ -176,6 +179,16 @@ function checkInstalledTree(c, dir, tarballs) {
       "no binary in @fast-langgraph/native",
     );
   }
+}
+
+/** The migration CLI is linked as a bin and runs: without arguments it prints its usage and exits 2. */
+function checkImportCli(dir) {
+  const cli = spawnSync(join(dir, "node_modules/.bin/fast-langgraph-import-sqlite"), [], {
+    cwd: dir,
+    encoding: "utf8",
+  });
+  assert.equal(cli.status, 2, `fast-langgraph-import-sqlite: ${cli.error ?? cli.stderr}`);
+  assert.match(cli.stderr, /^usage: fast-langgraph-import-sqlite <from\.db> <to\.db>/);
 }
 
 /**
