@@ -5,6 +5,7 @@ mod filter;
 mod inline;
 mod read;
 mod schema;
+mod stats;
 mod write;
 
 use rusqlite::Connection;
@@ -14,6 +15,7 @@ pub use crate::db::{OpenOptions, Store, Synchronous, MEMORY};
 use crate::error::Result;
 pub use crate::worker::Done;
 pub use schema::SCHEMA_VERSION;
+pub use stats::StoreStats;
 pub use write::{StoreWorker, WriteJob, Writer};
 
 /// A read of the checkpoint store, run on its thread.

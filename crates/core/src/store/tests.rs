@@ -411,3 +411,60 @@ fn a_worker_that_cannot_open_reports_it_on_every_call() {
         [("read", Err(ErrorCode::CannotOpen)), ("write", Err(ErrorCode::CannotOpen)), ("close", Ok(None))]
     );
 }
+
+#[test]
+fn stats_count_a_shared_blob_once_stored_and_once_per_checkpoint_logically() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stats.db");
+    let store = CheckpointStore::open(path.to_str().unwrap(), OpenOptions::default()).unwrap();
+    let empty = store.stats().unwrap();
+    assert_eq!(
+        (empty.threads, empty.checkpoints, empty.writes, empty.stored_bytes, empty.logical_bytes),
+        (0, 0, 0, 0, 0)
+    );
+    assert_eq!(empty.dedup_ratio(), 1.0);
+
+    let doc_a = format!("\"{}\"", "a".repeat(10_000));
+    let doc_b = format!("\"{}\"", "b".repeat(3_000));
+    // Thread a carries doc_a unchanged through three checkpoints while the counter `n` changes.
+    put(&store, "a", "1", None, r#"{"doc":"1","n":"1"}"#, vec![blob("doc", "1", &doc_a), blob("n", "1", "1")]);
+    put(&store, "a", "2", Some("1"), r#"{"doc":"1","n":"2"}"#, vec![blob("n", "2", "2")]);
+    put(&store, "a", "3", Some("2"), r#"{"doc":"1","n":"3"}"#, vec![blob("n", "3", "3")]);
+    put(&store, "b", "1", None, r#"{"doc":"1"}"#, vec![blob("doc", "1", &doc_b)]);
+    put_writes(&store, "a", "3", "task", "", &[(0, "n", "4"), (1, "doc", "\"x\"")]);
+    put_writes(&store, "b", "1", "task", "", &[(0, "doc", "1")]);
+
+    // By hand: `{"id":"1"}` is 10 bytes and `{"step":1,"source":"loop"}` 26; `n` kept in the row
+    // costs 12 bytes of lengths + "n" + "json" + its 1-byte value = 18. Writes: "4", "\"x\"", "1".
+    let (row, inline_n, writes) = (10 + 26, 18, 1 + 3 + 1);
+    let rows = 3 * (row + inline_n) + row;
+    let stats = store.stats().unwrap();
+    assert_eq!((stats.threads, stats.checkpoints, stats.writes), (2, 4, 3));
+    let (doc_a, doc_b) = (doc_a.len() as i64, doc_b.len() as i64);
+    assert_eq!(stats.stored_bytes, rows + doc_a + doc_b + writes);
+    assert_eq!(stats.logical_bytes, rows + 3 * doc_a + doc_b + writes);
+    assert!(stats.dedup_ratio() > 2.0, "{}", stats.dedup_ratio());
+
+    store.write(|w| w.delete_thread("a")).unwrap();
+    let after = store.stats().unwrap();
+    assert_eq!((after.threads, after.checkpoints, after.writes), (1, 1, 1));
+    assert_eq!((after.stored_bytes, after.logical_bytes), (row + doc_b + 1, row + doc_b + 1));
+    // Closing checkpoints the write-ahead log into the main file, which then has the pages counted.
+    store.close().unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().len() as i64, after.file_bytes);
+}
+
+#[test]
+fn stats_do_not_count_a_value_twice_when_a_row_keeps_it_and_a_blob_holds_it_too() {
+    let store = memory();
+    let a = format!("\"{}\"", "a".repeat(inline::BUDGET / 2));
+    let b = format!("\"{}\"", "b".repeat(inline::BUDGET / 2));
+    put(&store, "t", "1", None, r#"{"a":"1"}"#, vec![blob("a", "1", &a)]);
+    // `b` takes the room in 2's row, so the unchanged `a` becomes a blob that 1 still keeps inline.
+    put(&store, "t", "2", Some("1"), r#"{"a":"1","b":"1"}"#, vec![blob("b", "1", &b)]);
+    put(&store, "t", "3", Some("2"), r#"{"a":"1","b":"1"}"#, vec![]);
+    let stats = store.stats().unwrap();
+    // Only 2 and 3 read `a` from its blob.
+    assert_eq!(stats.logical_bytes - stats.stored_bytes, a.len() as i64);
+    assert!(stats.file_bytes > 0);
+}

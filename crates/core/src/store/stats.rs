@@ -1,0 +1,102 @@
+//! `stats`: what a checkpoint database stores, and what its checkpoints would take if each stored
+//! its channel values whole.
+
+use std::collections::HashSet;
+
+use rusqlite::Connection;
+use serde_json::{Map, Value};
+
+use super::{inline, CheckpointStore};
+use crate::error::{Error, ErrorCode, Result};
+
+/// Totals of a whole checkpoint database, every thread and namespace.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Thread ids with at least one checkpoint.
+    pub threads: i64,
+    pub checkpoints: i64,
+    /// Pending-write rows.
+    pub writes: i64,
+    /// Payload bytes: each checkpoint row's checkpoint, metadata and inline values, each blob and
+    /// each write's value. SQLite's own overhead (pages, keys, indexes) is not counted.
+    pub stored_bytes: i64,
+    /// What the same rows would take if each checkpoint held its channel values whole, as
+    /// `SqliteSaver` does: a blob counts once for every checkpoint that lists its version.
+    pub logical_bytes: i64,
+    /// `page_count * page_size`: the main file's size once the write-ahead log is checkpointed
+    /// (as closing does); for `:memory:`, the in-memory database's size.
+    pub file_bytes: i64,
+}
+
+impl StoreStats {
+    /// `logical_bytes / stored_bytes`; 1 when nothing is stored.
+    pub fn dedup_ratio(&self) -> f64 {
+        if self.stored_bytes == 0 {
+            1.0
+        } else {
+            self.logical_bytes as f64 / self.stored_bytes as f64
+        }
+    }
+}
+
+type Counts = (i64, i64, i64, i64, i64, i64, i64);
+
+impl CheckpointStore {
+    /// The totals of the whole database, read from one snapshot.
+    pub fn stats(&self) -> Result<StoreStats> {
+        self.db.snapshot(|tx| {
+            // octet_length reads a value's size from the record header, without loading the value.
+            let (threads, checkpoints, writes, row_bytes, blob_bytes, write_bytes, file_bytes): Counts = tx.query_row(
+                "SELECT
+                     (SELECT count(DISTINCT thread_id) FROM flg_checkpoints),
+                     (SELECT count(*) FROM flg_checkpoints),
+                     (SELECT count(*) FROM flg_checkpoint_writes),
+                     (SELECT ifnull(sum(octet_length(checkpoint) + octet_length(metadata)
+                         + ifnull(octet_length(inline_values), 0)), 0) FROM flg_checkpoints),
+                     (SELECT ifnull(sum(octet_length(blob)), 0) FROM flg_checkpoint_blobs),
+                     (SELECT ifnull(sum(octet_length(blob)), 0) FROM flg_checkpoint_writes),
+                     (SELECT p.page_count * s.page_size FROM pragma_page_count() p, pragma_page_size() s)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )?;
+            Ok(StoreStats {
+                threads,
+                checkpoints,
+                writes,
+                stored_bytes: row_bytes + blob_bytes + write_bytes,
+                logical_bytes: row_bytes + referenced_blob_bytes(tx)? + write_bytes,
+                file_bytes,
+            })
+        })
+    }
+}
+
+/// For each checkpoint, the bytes of the blobs its `channel_versions` list, but for channels kept in
+/// its own row: an unchanged value evicted from a full row becomes a blob at the version that the
+/// ancestors still hold inline, and counting it there too would count it twice.
+fn referenced_blob_bytes(tx: &Connection) -> Result<i64> {
+    // Comparing the TEXT column `version` converts a number in the JSON to text, as `version_text` does.
+    // A rare call: not prepare_cached, so it does not push a hot statement out of the cache.
+    let mut stmt = tx.prepare(
+        "SELECT c.inline_values,
+             (SELECT json_group_object(j.key, ifnull(octet_length(b.blob), 0))
+              FROM json_each(c.channel_versions) j
+              JOIN flg_checkpoint_blobs b
+                ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
+                   AND b.channel = j.key AND b.version = j.value)
+         FROM flg_checkpoints c",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut total = 0;
+    while let Some(row) = rows.next()? {
+        let kept: HashSet<String> = match row.get::<_, Option<Vec<u8>>>(0)? {
+            Some(bytes) => inline::unpack(&bytes)?.into_iter().map(|(channel, _)| channel).collect(),
+            None => HashSet::new(),
+        };
+        let lengths: Map<String, Value> = serde_json::from_str(&row.get::<_, String>(1)?)
+            .map_err(|e| Error::new(ErrorCode::Internal, format!("blob lengths are not JSON: {e}")))?;
+        total +=
+            lengths.iter().filter(|(channel, _)| !kept.contains(*channel)).filter_map(|(_, n)| n.as_i64()).sum::<i64>();
+    }
+    Ok(total)
+}
