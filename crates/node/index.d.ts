@@ -55,6 +55,8 @@ export declare class NativeCheckpointStore {
   channelWrites(threadId: string, checkpointNs: string, checkpointId: string, channel: string): Promise<Buffer>
   /** Resolves to the encoded delta-channel histories, one per requested channel, in order. */
   deltaChannelHistory(threadId: string, checkpointNs: string, checkpointId: string | undefined | null, channels: Array<string>): Promise<Buffer>
+  /** Resolves to the counts and byte totals of the whole database, read in one transaction. */
+  stats(): Promise<CheckpointStoreStats>
   deleteThread(threadId: string): Promise<void>
   /** Closes the database once the calls already made are done; later calls reject with `FLG_CLOSED`. */
   close(): Promise<void>
@@ -106,6 +108,17 @@ export interface CheckpointStoreOptions {
   synchronous?: string
   /** How long to wait for another connection's lock, in milliseconds (default 5000). */
   busyTimeoutMs?: number
+}
+
+/** What `stats()` resolves to: the totals of core's `StoreStats`, as JS numbers. */
+export interface CheckpointStoreStats {
+  threads: number
+  checkpoints: number
+  writes: number
+  storedBytes: number
+  logicalBytes: number
+  dedupRatio: number
+  fileBytes: number
 }
 
 export interface ListCursorInput {

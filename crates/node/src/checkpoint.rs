@@ -1,6 +1,6 @@
 use fast_langgraph_core::store::{
-    ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites, ReadJob, StoreWorker,
-    Synchronous, ValueRef, Write, WriteJob, Writer,
+    ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites, ReadJob, StoreStats,
+    StoreWorker, Synchronous, ValueRef, Write, WriteJob, Writer,
 };
 use fast_langgraph_core::{Error, ErrorCode, Result};
 use napi::bindgen_prelude::{Buffer, PromiseRaw, Uint8ArraySlice};
@@ -70,6 +70,32 @@ pub struct ListInput {
     pub filter: Option<String>,
     pub page_size: u32,
     pub cursor: Option<ListCursorInput>,
+}
+
+/// What `stats()` resolves to: the totals of core's `StoreStats`, as JS numbers.
+#[napi(object)]
+pub struct CheckpointStoreStats {
+    pub threads: f64,
+    pub checkpoints: f64,
+    pub writes: f64,
+    pub stored_bytes: f64,
+    pub logical_bytes: f64,
+    pub dedup_ratio: f64,
+    pub file_bytes: f64,
+}
+
+impl From<StoreStats> for CheckpointStoreStats {
+    fn from(s: StoreStats) -> Self {
+        CheckpointStoreStats {
+            threads: s.threads as f64,
+            checkpoints: s.checkpoints as f64,
+            writes: s.writes as f64,
+            stored_bytes: s.stored_bytes as f64,
+            logical_bytes: s.logical_bytes as f64,
+            dedup_ratio: s.dedup_ratio(),
+            file_bytes: s.file_bytes as f64,
+        }
+    }
 }
 
 /// A checkpoint database opened by `openCheckpointStore`. SQLite runs on the store's own thread;
@@ -288,6 +314,12 @@ impl NativeCheckpointStore {
                 Ok(Reply::Bytes(encode(|out| out.histories(&histories))))
             }),
         )
+    }
+
+    /// Resolves to the counts and byte totals of the whole database, read in one transaction.
+    #[napi(ts_return_type = "Promise<CheckpointStoreStats>")]
+    pub fn stats<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, CheckpointStoreStats>> {
+        self.read(env, Box::new(|store| Ok(Reply::Stats(store.stats()?))))
     }
 
     #[napi(ts_return_type = "Promise<void>")]

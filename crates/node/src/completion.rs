@@ -8,11 +8,12 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use fast_langgraph_core::store::{Done, TypedValue};
+use fast_langgraph_core::store::{Done, StoreStats, TypedValue};
 use napi::bindgen_prelude::{Buffer, PromiseRaw, ToNapiValue};
 use napi::{check_status, sys, Env};
 
 use crate::cache::CachedValue;
+use crate::checkpoint::CheckpointStoreStats;
 
 /// What a call resolves to.
 #[derive(Default)]
@@ -22,6 +23,7 @@ pub enum Reply {
     Bytes(Vec<u8>),
     /// Cache values, `null` for a miss.
     Values(Vec<Option<TypedValue>>),
+    Stats(StoreStats),
 }
 
 struct Shared {
@@ -256,6 +258,7 @@ unsafe fn reply_value(env: sys::napi_env, reply: Reply) -> napi::Result<sys::nap
             let values: Vec<Option<CachedValue>> = values.into_iter().map(|v| v.map(CachedValue::from)).collect();
             unsafe { Vec::to_napi_value(env, values) }
         }
+        Reply::Stats(stats) => unsafe { CheckpointStoreStats::to_napi_value(env, stats.into()) },
     }
 }
 
