@@ -1,3 +1,3 @@
-export { RustSqliteSaver, type RustSqliteSaverOptions } from "./saver.js";
+export { RustSqliteSaver, type RustSqliteSaverOptions, type RustSqliteSaverStats } from "./saver.js";
 export { importSqliteSaver, type ImportSummary } from "./import-sqlite-saver.js";
 export { FastLangGraphError, type FastLangGraphErrorCode } from "@fast-langgraph/native/errors";

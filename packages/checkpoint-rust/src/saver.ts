@@ -44,6 +44,30 @@ export interface RustSqliteSaverOptions {
   busyTimeoutMs?: number;
 }
 
+/** What `RustSqliteSaver.stats()` reports, for the whole database. */
+export interface RustSqliteSaverStats {
+  /** Threads with at least one checkpoint. */
+  threads: number;
+  /** Checkpoints, in every namespace. */
+  checkpoints: number;
+  /** Pending writes. */
+  writes: number;
+  /** Bytes of the stored values: checkpoints, metadata, channel values and writes; not SQLite's overhead. */
+  storedBytes: number;
+  /**
+   * What the same checkpoints and writes would take if every checkpoint held its channel values whole,
+   * as `SqliteSaver` stores them.
+   */
+  logicalBytes: number;
+  /** `logicalBytes / storedBytes`, or 1 when nothing is stored. */
+  dedupRatio: number;
+  /**
+   * The database's pages (page count × page size): the file's size once its write-ahead log is merged
+   * into it, as `close()` does. For `":memory:"`, the size of the in-memory database.
+   */
+  fileBytes: number;
+}
+
 const MEMORY = ":memory:";
 const EMPTY_VALUE: TypedBytes = ["empty", new Uint8Array(0)];
 const FIRST_PAGE = 16;
@@ -227,6 +251,14 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
 
   deleteThread(threadId: string): Promise<void> {
     return this.#track(() => this.#native((s) => s.deleteThread(String(threadId))));
+  }
+
+  /**
+   * Counts and sizes of the whole database, read in one transaction off the JS thread: how much
+   * storing each channel value once per version saves over storing it in every checkpoint.
+   */
+  stats(): Promise<RustSqliteSaverStats> {
+    return this.#track(() => this.#native((s) => s.stats()));
   }
 
   /** One walk of the parent chain inside SQLite, instead of one `getTuple` per ancestor. */
