@@ -95,6 +95,7 @@ describe("close()", { timeout: 10_000 }, () => {
     await rejection(collect(saver.list(thread("t"))), "FLG_CLOSED");
     await rejection(saver.putWrites(config, [["foo", 2]], "task"), "FLG_CLOSED");
     await rejection(saver.deleteThread("t"), "FLG_CLOSED");
+    await rejection(saver.stats(), "FLG_CLOSED");
     await rejection(saver.setup(), "FLG_CLOSED");
   });
 
