@@ -112,15 +112,21 @@ fn small_values_live_in_the_row_and_follow_the_parent_chain() {
     assert_eq!(h[0].writes.len(), 1);
 }
 
+/// Puts 1 with `a` kept in its row, then 2 whose new `b` takes the room first, so that the unchanged
+/// `a` becomes a blob, then 3 that changes nothing. Returns the values of `a` and `b`.
+fn put_a_value_evicted_from_the_row(store: &CheckpointStore) -> (String, String) {
+    let a = format!("\"{}\"", "a".repeat(inline::BUDGET / 2));
+    let b = format!("\"{}\"", "b".repeat(inline::BUDGET / 2));
+    put(store, "t", "1", None, r#"{"a":"1"}"#, vec![blob("a", "1", &a)]);
+    put(store, "t", "2", Some("1"), r#"{"a":"1","b":"1"}"#, vec![blob("b", "1", &b)]);
+    put(store, "t", "3", Some("2"), r#"{"a":"1","b":"1"}"#, vec![]);
+    (a, b)
+}
+
 #[test]
 fn an_unchanged_value_with_no_room_left_in_the_row_becomes_a_blob() {
     let store = memory();
-    let a = format!("\"{}\"", "a".repeat(inline::BUDGET / 2));
-    let b = format!("\"{}\"", "b".repeat(inline::BUDGET / 2));
-    put(&store, "t", "1", None, r#"{"a":"1"}"#, vec![blob("a", "1", &a)]);
-    // The new value takes the room first.
-    put(&store, "t", "2", Some("1"), r#"{"a":"1","b":"1"}"#, vec![blob("b", "1", &b)]);
-    put(&store, "t", "3", Some("2"), r#"{"a":"1","b":"1"}"#, vec![]);
+    let (a, b) = put_a_value_evicted_from_the_row(&store);
     assert_eq!(count(&store, "SELECT count(*) FROM flg_checkpoint_blobs WHERE channel = 'a'"), 1);
     for id in ["2", "3"] {
         let t = store.get_tuple("t", "", Some(id)).unwrap().unwrap();
@@ -457,12 +463,8 @@ fn stats_count_a_shared_blob_once_stored_and_once_per_checkpoint_logically() {
 #[test]
 fn stats_do_not_count_a_value_twice_when_a_row_keeps_it_and_a_blob_holds_it_too() {
     let store = memory();
-    let a = format!("\"{}\"", "a".repeat(inline::BUDGET / 2));
-    let b = format!("\"{}\"", "b".repeat(inline::BUDGET / 2));
-    put(&store, "t", "1", None, r#"{"a":"1"}"#, vec![blob("a", "1", &a)]);
-    // `b` takes the room in 2's row, so the unchanged `a` becomes a blob that 1 still keeps inline.
-    put(&store, "t", "2", Some("1"), r#"{"a":"1","b":"1"}"#, vec![blob("b", "1", &b)]);
-    put(&store, "t", "3", Some("2"), r#"{"a":"1","b":"1"}"#, vec![]);
+    // 1 still keeps `a` in its row after it became a blob.
+    let (a, _) = put_a_value_evicted_from_the_row(&store);
     let stats = store.stats().unwrap();
     // Only 2 and 3 read `a` from its blob.
     assert_eq!(stats.logical_bytes - stats.stored_bytes, a.len() as i64);
