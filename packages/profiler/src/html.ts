@@ -1,5 +1,5 @@
 import type { ProfileJSON } from "./profiler.js";
-import type { Span, Summary } from "./spans.js";
+import { summaryColumns, type Span, type Summary } from "./spans.js";
 
 const SLOWEST_STEPS = 10;
 
@@ -76,13 +76,14 @@ export function renderHtml(profile: ProfileJSON, recommendations: string[]): str
     ? `<p>The ${steps.length} slowest of ${profile.steps.length} supersteps, each task placed within its step.</p><svg id="supersteps" width="${width}" height="${y}">${stepRows.join("")}</svg>`
     : `<p id="supersteps">No supersteps recorded.</p>`;
 
-  // A KB column only when bytes were counted (`new Profiler({ bytes: true })`), as in report().
-  const withBytes = where.some(([, , s]) => s.bytes !== undefined);
-  const kb = (s: Summary) => (withBytes ? `<td>${s.bytes === undefined ? "-" : (s.bytes / 1024).toFixed(1)}</td>` : "");
+  const columns = summaryColumns(where.map(([, , s]) => s));
   const tableRows = where
     .map(
       ([label, , s]) =>
-        `<tr><td>${escape(label)}</td><td>${s.count}</td>${[s.totalMs, s.meanMs, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs].map((v) => `<td>${v.toFixed(2)}</td>`).join("")}${kb(s)}</tr>`,
+        `<tr><td>${escape(label)}</td>${columns
+          .cells(s)
+          .map((cell) => `<td>${cell}</td>`)
+          .join("")}</tr>`,
     )
     .join("");
   const advice = recommendations.length
@@ -111,7 +112,7 @@ ${chart}
 <h2>Recommendations</h2>
 ${advice}
 <h2>Table</h2>
-<table><tr><th>name</th><th>count</th><th>total ms</th><th>mean ms</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th>${withBytes ? "<th>KB</th>" : ""}</tr>${tableRows}</table>
+<table><tr><th>name</th>${columns.header.map((h) => `<th>${h}</th>`).join("")}</tr>${tableRows}</table>
 </body></html>
 `;
 }

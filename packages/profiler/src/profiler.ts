@@ -13,7 +13,7 @@ import { ProfilerHandler } from "./handler.js";
 import { renderHtml } from "./html.js";
 import { instrumentGraph, type NodeSink } from "./instrument.js";
 import { recommendations } from "./recommendations.js";
-import { summarize, supersteps, type Span, type Summary, type Superstep } from "./spans.js";
+import { summarize, summaryColumns, supersteps, type Span, type Summary, type Superstep } from "./spans.js";
 
 const SAVER_OPS = new Set(["put", "putWrites", "getTuple", "list"]);
 const CACHE_OPS = new Set(["get", "set", "clear"]);
@@ -265,15 +265,9 @@ function withHandler(callbacks: unknown, handler: ProfilerHandler): unknown {
 }
 
 function table(rows: Summary[]): string {
-  const withBytes = rows.some((r) => r.bytes !== undefined);
-  const header = ["name", "count", "total ms", "mean ms", "p50 ms", "p95 ms", "p99 ms", "max ms"];
-  if (withBytes) header.push("KB");
-  const body = rows.map((r) => [
-    r.name,
-    String(r.count),
-    ...[r.totalMs, r.meanMs, r.p50Ms, r.p95Ms, r.p99Ms, r.maxMs].map((ms) => ms.toFixed(2)),
-    ...(withBytes ? [r.bytes === undefined ? "-" : (r.bytes / 1024).toFixed(1)] : []),
-  ]);
+  const columns = summaryColumns(rows);
+  const header = ["name", ...columns.header];
+  const body = rows.map((r) => [r.name, ...columns.cells(r)]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");

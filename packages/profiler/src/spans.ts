@@ -120,6 +120,23 @@ export interface Summary {
   bytes?: number;
 }
 
+/**
+ * The columns of a table of summaries, as `report()` and the HTML page show them: a KB column only
+ * when bytes were counted (`new Profiler({ bytes: true })`), "-" in it for a row without them.
+ */
+export function summaryColumns(rows: Summary[]): { header: string[]; cells(s: Summary): string[] } {
+  const withBytes = rows.some((r) => r.bytes !== undefined);
+  const header = ["count", "total ms", "mean ms", "p50 ms", "p95 ms", "p99 ms", "max ms"];
+  return {
+    header: withBytes ? [...header, "KB"] : header,
+    cells: (s) => [
+      String(s.count),
+      ...[s.totalMs, s.meanMs, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs].map((ms) => ms.toFixed(2)),
+      ...(withBytes ? [s.bytes === undefined ? "-" : (s.bytes / 1024).toFixed(1)] : []),
+    ],
+  };
+}
+
 /** Count, total, mean, percentiles (nearest rank) and max of the spans' durations, per name, slowest total first. */
 export function summarize(spans: Span[]): Summary[] {
   const byName = new Map<string, number[]>();
