@@ -12,6 +12,8 @@ export type FastLangGraphErrorCode =
   | "FLG_INVALID_ARGUMENT"
   | "FLG_MISSING_THREAD_ID"
   | "FLG_MISSING_CHECKPOINT_ID"
+  /** Handled inside RustSqliteSaver, which then sends the messages again whole. */
+  | "FLG_CHUNK_MISSING"
   | "FLG_SQLITE"
   | "FLG_INTERNAL"
   | "FLG_NATIVE_MISSING";

@@ -23,6 +23,9 @@ pub enum ErrorCode {
     NoSaverTables,
     /// An argument the caller passed is malformed.
     InvalidArgument,
+    /// A message sent by hash alone is not stored in its thread: the caller sends it again with
+    /// its bytes.
+    ChunkMissing,
     /// Any other SQLite failure.
     Sqlite,
     /// A bug in this library (a caught panic).
@@ -42,6 +45,7 @@ impl ErrorCode {
             ErrorCode::SchemaVersion => "FLG_SCHEMA_VERSION",
             ErrorCode::NoSaverTables => "FLG_NO_SAVER_TABLES",
             ErrorCode::InvalidArgument => "FLG_INVALID_ARGUMENT",
+            ErrorCode::ChunkMissing => "FLG_CHUNK_MISSING",
             ErrorCode::Sqlite => "FLG_SQLITE",
             ErrorCode::Internal => "FLG_INTERNAL",
         }

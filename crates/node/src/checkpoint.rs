@@ -1,6 +1,6 @@
 use fast_langgraph_core::store::{
-    ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites, ReadJob, StoreStats,
-    StoreWorker, Synchronous, ValueRef, Write, WriteJob, Writer,
+    parse_frame, BlobValue, ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites,
+    ReadJob, StoreStats, StoreWorker, Synchronous, ValueRef, Write, WriteJob, Writer,
 };
 use fast_langgraph_core::{Error, ErrorCode, Result};
 use napi::bindgen_prelude::{Buffer, PromiseRaw, Uint8ArraySlice};
@@ -30,7 +30,8 @@ struct PutHeader(
     /* checkpoint type */ String,
     /* metadata type */ String,
     /* channel_versions, a JSON object */ String,
-    /* (channel, version, type) of each blob */ Vec<(String, String, String)>,
+    /* (channel, version, type, chunked) of each blob; a chunked one is a message-list frame */
+    Vec<(String, String, String, bool)>,
 );
 
 /// The fields of a `putWrites`; the values travel beside it, one per write.
@@ -186,6 +187,17 @@ impl NativeCheckpointStore {
     ) -> napi::Result<PromiseRaw<'env, ()>> {
         self.write_values(env, header, values, |w, header, values| {
             let h: PutHeader = parse_header(header, values.len(), |h: &PutHeader| 2 + h.7.len())?;
+            let blobs =
+                h.7.iter()
+                    .zip(&values[2..])
+                    .map(|((channel, version, kind, chunked), data)| {
+                        let value = match chunked {
+                            true => BlobValue::List(parse_frame(data)?),
+                            false => BlobValue::Whole(ValueRef { kind, data }),
+                        };
+                        Ok(ChannelBlob { channel, version, value })
+                    })
+                    .collect::<Result<_>>()?;
             w.put(&PutCheckpoint {
                 thread_id: &h.0,
                 checkpoint_ns: &h.1,
@@ -194,16 +206,7 @@ impl NativeCheckpointStore {
                 checkpoint: ValueRef { kind: &h.4, data: &values[0] },
                 metadata: ValueRef { kind: &h.5, data: &values[1] },
                 channel_versions: &h.6,
-                blobs: h
-                    .7
-                    .iter()
-                    .zip(&values[2..])
-                    .map(|((channel, version, kind), data)| ChannelBlob {
-                        channel,
-                        version,
-                        value: ValueRef { kind, data },
-                    })
-                    .collect(),
+                blobs,
             })
         })
     }

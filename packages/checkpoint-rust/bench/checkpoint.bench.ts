@@ -5,64 +5,17 @@
  *
  * Every saver on disk gets its own file: two SQLite copies in one process must never share one.
  */
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { Annotation, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { MemorySaver, uuid6, type BaseCheckpointSaver, type Checkpoint } from "@langchain/langgraph-checkpoint";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { uuid6, type BaseCheckpointSaver, type Checkpoint } from "@langchain/langgraph-checkpoint";
 
-// The build users run, not the source through tsx (which adds a naming helper call to each closure).
-import { RustSqliteSaver } from "../dist/index.js";
+import { collectGarbage, diskBytes, fmt, make, mb, median, ratio, run, type Kind } from "./common.js";
 
-const dir = mkdtempSync(join(tmpdir(), "flg-bench-"));
-let fileNo = 0;
-
-type Kind = "none" | "MemorySaver" | "SqliteSaver" | "RustSqliteSaver";
 const SAVERS: Kind[] = ["none", "MemorySaver", "SqliteSaver", "RustSqliteSaver"];
-
-interface Made {
-  saver: BaseCheckpointSaver | undefined;
-  files: string[];
-  close: () => Promise<void>;
-}
-
-async function make(kind: Kind): Promise<Made> {
-  const path = join(dir, `${kind}-${fileNo++}.db`);
-  const files = [path, `${path}-wal`, `${path}-shm`];
-  switch (kind) {
-    case "none":
-      return { saver: undefined, files: [], close: async () => {} };
-    case "MemorySaver":
-      return { saver: new MemorySaver(), files: [], close: async () => {} };
-    case "SqliteSaver": {
-      const saver = SqliteSaver.fromConnString(path);
-      return { saver, files, close: async () => saver.db.close() };
-    }
-    case "RustSqliteSaver": {
-      const saver = new RustSqliteSaver({ path });
-      await saver.setup();
-      return { saver, files, close: () => saver.close() };
-    }
-  }
-}
-
-function diskBytes(files: string[]): number {
-  let total = 0;
-  for (const f of files) {
-    try {
-      total += statSync(f).size;
-    } catch {
-      // -wal / -shm may not exist.
-    }
-  }
-  return total;
-}
 
 /**
  * Event-loop stalls while `fn` runs: a 1 ms interval timer records how late each tick comes.
@@ -82,11 +35,6 @@ async function withStalls<T>(fn: () => Promise<T>): Promise<{ result: T; p95: nu
   tick();
   stalls.sort((a, b) => a - b);
   return { result, p95: stalls[Math.floor((stalls.length - 1) * 0.95)], max: stalls[stalls.length - 1] };
-}
-
-/** Collects the previous run's garbage before the next one, when node runs with --expose-gc. */
-function collectGarbage() {
-  (globalThis as { gc?: () => void }).gc?.();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,12 +87,6 @@ interface OpResult {
   /** Time per call during which the event loop was busy: what a call takes from everything else. */
   loopUs: Partial<Record<Kind, number>>;
 }
-
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 async function timed(iterations: number, body: (i: number) => Promise<void>) {
   const warm = Math.max(3, iterations >> 3);
@@ -366,11 +308,6 @@ async function concurrentThreadsWorkload(threads: number, steps: number, ioMs: n
 // ---------------------------------------------------------------------------------------------
 // Report.
 
-const fmt = (n: number | undefined, digits = 1) => (n === undefined ? "–" : n.toFixed(digits));
-const ratio = (peer: number | undefined, ours: number | undefined) =>
-  peer === undefined || ours === undefined ? "–" : ours === 0 ? "∞" : `${(peer / ours).toFixed(1)}x`;
-const mb = (n: number | undefined) => (n === undefined ? "–" : `${(n / 1e6).toFixed(2)} MB`);
-
 async function main() {
   console.log(`node ${process.version}, ${new Date().toISOString()}\n`);
   const ops: OpResult[] = [];
@@ -419,9 +356,4 @@ async function main() {
   }
 }
 
-main()
-  .finally(() => rmSync(dir, { recursive: true, force: true }))
-  .catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+run(main);

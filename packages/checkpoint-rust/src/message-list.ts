@@ -1,3 +1,5 @@
+import { hash } from "node:crypto";
+
 import { BaseMessage } from "@langchain/core/messages";
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
@@ -8,10 +10,73 @@ const UNSERIALIZABLE = JSON.stringify("[unable to serialize, circular reference 
 /** Messages with more values than this are serialized whole every time. */
 const MAX_VALUES = 2_000;
 
+/** Length that marks a frame element sent by hash alone (`crates/core/src/store/chunks.rs`). */
+const ABSENT = 0xffffffff;
+const HASH_BYTES = 32;
+
 interface Encoded {
   json: string;
   /** `[container, keys, ...values of those keys, container, keys, ...]` for every object in the message. */
   snapshot: unknown[];
+  /** UTF-8 length and SHA-256 of `json`, computed when the message is first stored as a chunk. */
+  bytes?: number;
+  hash?: Buffer;
+  /** The thread whose stored messages this one was last seen among. */
+  storedIn?: string;
+}
+
+/**
+ * A list of messages, each encoded: joined, it is the list's JSON; framed, its elements are stored
+ * one by one (`crates/core/src/store/chunks.rs`).
+ */
+export class MessageList {
+  readonly #items: Encoded[];
+
+  constructor(items: Encoded[]) {
+    this.#items = items;
+  }
+
+  /** Bytes of the list's JSON. */
+  get byteLength(): number {
+    let n = 1 + this.#items.length;
+    for (const item of this.#items) n += item.bytes ??= Buffer.byteLength(item.json);
+    return n;
+  }
+
+  /** The list's JSON, as `JsonPlusSerializer` writes it. */
+  json(): Uint8Array {
+    return Buffer.from(`[${this.#items.map((item) => item.json).join(",")}]`);
+  }
+
+  /**
+   * Every element's hash, with its bytes unless `threadId` is known to store it already (or with
+   * all of them when `everything`, after the store found one missing).
+   */
+  frame(threadId: string, everything: boolean): Uint8Array {
+    const sendBytes = (item: Encoded) => everything || item.storedIn !== threadId;
+    let size = 0;
+    for (const item of this.#items) {
+      item.hash ??= hash("sha256", item.json, "buffer");
+      size += HASH_BYTES + 4 + (sendBytes(item) ? (item.bytes ??= Buffer.byteLength(item.json)) : 0);
+    }
+    const out = Buffer.allocUnsafe(size);
+    let pos = 0;
+    for (const item of this.#items) {
+      pos += item.hash!.copy(out, pos);
+      if (sendBytes(item)) {
+        pos = out.writeUInt32LE(item.bytes!, pos);
+        pos += out.write(item.json, pos, "utf8");
+      } else {
+        pos = out.writeUInt32LE(ABSENT, pos);
+      }
+    }
+    return out;
+  }
+
+  /** After a put of `frame(threadId)` succeeded: the thread stores every element. */
+  stored(threadId: string): void {
+    for (const item of this.#items) item.storedIn = threadId;
+  }
 }
 
 /**
@@ -27,25 +92,25 @@ interface Encoded {
 export class MessageListEncoder {
   readonly #cache = new WeakMap<BaseMessage, Encoded>();
 
-  /** The JSON bytes of `value`, or `undefined` when it is not a list of messages this can encode. */
-  encode(serde: SerializerProtocol, value: unknown): Uint8Array | Promise<Uint8Array | undefined> | undefined {
+  /** `value` encoded message by message, or `undefined` when it is not a list of messages this can encode. */
+  encode(serde: SerializerProtocol, value: unknown): MessageList | Promise<MessageList | undefined> | undefined {
     if (!Array.isArray(value) || value.length === 0 || !isStockSerializer(serde)) return undefined;
     if (Object.getPrototypeOf(value) !== Array.prototype) return undefined;
-    const parts: (string | Promise<Encoded | undefined>)[] = [];
+    const parts: (Encoded | Promise<Encoded | undefined>)[] = [];
     let pending = false;
     for (const item of value) {
       if (!(item instanceof BaseMessage)) return undefined;
       const kept = this.#cache.get(item);
       if (kept && unchanged(kept.snapshot)) {
-        parts.push(kept.json);
+        parts.push(kept);
       } else {
         parts.push(this.#encodeMessage(serde, item));
         pending = true;
       }
     }
-    if (!pending) return join(parts as string[]);
-    return Promise.all(parts.map((part) => (typeof part === "string" ? part : part.then((e) => e?.json)))).then(
-      (jsons) => (jsons.every((json) => json !== undefined) ? join(jsons as string[]) : undefined),
+    if (!pending) return new MessageList(parts as Encoded[]);
+    return Promise.all(parts).then((items) =>
+      items.every((item) => item !== undefined) ? new MessageList(items as Encoded[]) : undefined,
     );
   }
 
@@ -63,10 +128,6 @@ export class MessageListEncoder {
     this.#cache.set(message, encoded);
     return encoded;
   }
-}
-
-function join(jsons: string[]): Uint8Array {
-  return Buffer.from(`[${jsons.join(",")}]`);
 }
 
 /**

@@ -18,7 +18,7 @@ import {
 import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph/native";
 
 import { FastLangGraphError, fromNativeError } from "@fast-langgraph/native/errors";
-import { MessageListEncoder } from "./message-list.js";
+import { MessageList, MessageListEncoder } from "./message-list.js";
 
 import { dumpOwned, parsePlainJson, parseWithMessages, stringifyPlainJson } from "@fast-langgraph/serde";
 import {
@@ -70,6 +70,11 @@ export interface RustSqliteSaverStats {
 
 const MEMORY = ":memory:";
 const EMPTY_VALUE: TypedBytes = ["empty", new Uint8Array(0)];
+/**
+ * Message lists at least this large are stored message by message; smaller ones whole, where the
+ * store keeps small values in the checkpoint's row (`inline::BUDGET` in the core crate).
+ */
+const CHUNKED_LIST_BYTES = 2048;
 const FIRST_PAGE = 16;
 const MAX_PAGE = 64;
 
@@ -193,13 +198,18 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
         channelVersions[channel] = String(version);
       }
       const channels = Object.entries(newVersions);
-      const [[checkpointType, checkpointBytes], [metadataType, metadataBytes], ...dumped] = await settle([
+      const [checkpointValue, metadataValue, ...dumped] = await settle<TypedBytes | MessageList>([
         this.#dump(rest),
         this.#dump(metadata),
         ...channels.map(([channel]) =>
-          Object.prototype.hasOwnProperty.call(values, channel) ? this.#dump(values[channel]) : EMPTY_VALUE,
+          Object.prototype.hasOwnProperty.call(values, channel) ? this.#dumpList(values[channel]) : EMPTY_VALUE,
         ),
       ]);
+      const [[checkpointType, checkpointBytes], [metadataType, metadataBytes]] = [
+        checkpointValue,
+        metadataValue,
+      ] as TypedBytes[];
+      const chunked = dumped.map((d) => d instanceof MessageList && d.byteLength >= CHUNKED_LIST_BYTES);
       const header = JSON.stringify([
         threadId,
         checkpointNs,
@@ -208,10 +218,27 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
         checkpointType,
         metadataType,
         JSON.stringify(channelVersions),
-        channels.map(([channel, version], i) => [channel, String(version), dumped[i][0]]),
+        channels.map(([channel, version], i) => [
+          channel,
+          String(version),
+          dumped[i] instanceof MessageList ? "json" : (dumped[i] as TypedBytes)[0],
+          chunked[i],
+        ]),
       ]);
-      const payloads = [checkpointBytes, metadataBytes, ...dumped.map(([, data]) => data)];
-      await this.#native((s) => s.put(header, payloads));
+      const send = (everything: boolean) => {
+        const payloads = dumped.map((d, i) =>
+          d instanceof MessageList ? (chunked[i] ? d.frame(threadId, everything) : d.json()) : d[1],
+        );
+        return this.#native((s) => s.put(header, [checkpointBytes, metadataBytes, ...payloads]));
+      };
+      try {
+        await send(false);
+      } catch (err) {
+        // A message this saver believed stored in the thread is not (deleted, pruned): send them all.
+        if ((err as FastLangGraphError).code !== "FLG_CHUNK_MISSING") throw err;
+        await send(true);
+      }
+      dumped.forEach((d, i) => chunked[i] && (d as MessageList).stored(threadId));
       return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id } };
     });
   }
@@ -317,16 +344,24 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
     });
   }
 
+  /** Serializes a value; a list of messages is joined into the list's JSON. */
+  #dump(value: unknown): TypedBytes | Promise<TypedBytes> {
+    return then(this.#dumpList(value), (d) => (d instanceof MessageList ? ["json", d.json()] : d));
+  }
+
   /**
    * Serializes a value, without a promise when the plain-JSON fast path applies; a list of messages
-   * serializes only the messages it has not seen unchanged before.
+   * is encoded only in the messages not seen unchanged before, and left as its messages.
    */
-  #dump(value: unknown): TypedBytes | Promise<TypedBytes> {
+  #dumpList(value: unknown): TypedBytes | MessageList | Promise<TypedBytes | MessageList> {
     const plain = stringifyPlainJson(this.serde, value);
     if (plain) return ["json", plain];
     const messages = this.#messages.encode(this.serde, value);
-    if (messages instanceof Uint8Array) return ["json", messages];
-    if (messages) return messages.then((data) => (data ? ["json", data] : dumpOwned(this.serde, value)));
+    if (messages instanceof MessageList) return messages;
+    if (messages)
+      return messages.then(
+        (list): TypedBytes | MessageList | Promise<TypedBytes> => list ?? dumpOwned(this.serde, value),
+      );
     return dumpOwned(this.serde, value);
   }
 

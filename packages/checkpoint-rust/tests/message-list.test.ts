@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { AIMessage, AIMessageChunk, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { JsonPlusSerializer, type SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
-import { MessageListEncoder } from "../src/message-list.js";
+import { MessageList, MessageListEncoder } from "../src/message-list.js";
 import { conversation } from "./fixtures/conversation.js";
 
 // A message list is encoded one kept message at a time: the bytes must be exactly what the stock
@@ -17,8 +17,8 @@ async function stock(value: unknown): Promise<string> {
 }
 
 async function ours(encoder: MessageListEncoder, value: unknown): Promise<string | undefined> {
-  const data = await encoder.encode(serde, value);
-  return data && Buffer.from(data).toString("utf8");
+  const list = await encoder.encode(serde, value);
+  return list && Buffer.from(list.json()).toString("utf8");
 }
 
 describe("MessageListEncoder", () => {
@@ -28,8 +28,8 @@ describe("MessageListEncoder", () => {
     expect(await ours(encoder, list)).toBe(await stock(list));
     // The second call reuses every message without a promise.
     const again = encoder.encode(serde, list);
-    expect(again).toBeInstanceOf(Uint8Array);
-    expect(Buffer.from(again as Uint8Array).toString("utf8")).toBe(await stock(list));
+    expect(again).toBeInstanceOf(MessageList);
+    expect(Buffer.from((again as MessageList).json()).toString("utf8")).toBe(await stock(list));
     // A longer list around the same objects, in another order, with one message twice.
     const grown = [...list, new HumanMessage("next"), list[0], ...list.slice(1, 3).reverse()];
     expect(await ours(encoder, grown)).toBe(await stock(grown));

@@ -1,6 +1,7 @@
 //! The checkpoint store: checkpoints, channel blobs and pending writes, laid out as LangGraph's
 //! Postgres saver lays them out, in one SQLite connection shared by every call.
 
+mod chunks;
 mod filter;
 mod inline;
 mod read;
@@ -14,6 +15,7 @@ use crate::db::Database;
 pub use crate::db::{OpenOptions, Store, Synchronous, MEMORY};
 use crate::error::Result;
 pub use crate::worker::Done;
+pub use chunks::{chunk_hash, parse_frame, ChunkEntry, Hash};
 pub use schema::SCHEMA_VERSION;
 pub use stats::StoreStats;
 pub use write::{StoreWorker, WriteJob, Writer};
@@ -43,11 +45,18 @@ pub struct ValueRef<'a> {
 
 /// The serialized value of one channel at one version. `kind == "empty"` records that the channel
 /// had a new version but no value (as the Postgres saver does).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ChannelBlob<'a> {
     pub channel: &'a str,
     pub version: &'a str,
-    pub value: ValueRef<'a>,
+    pub value: BlobValue<'a>,
+}
+
+#[derive(Debug, Clone)]
+pub enum BlobValue<'a> {
+    Whole(ValueRef<'a>),
+    /// A JSON list given element by element, stored as chunks (see `chunks`).
+    List(Vec<ChunkEntry<'a>>),
 }
 
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@ use std::collections::HashSet;
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 use serde_json::{Map, Value};
 
+use super::chunks::{self, ChannelKey, ChunkMemo};
 use super::filter::MetadataFilter;
 use super::inline;
 use super::{
@@ -72,7 +73,7 @@ impl CheckpointStore {
                     .query_row(params![thread_id, checkpoint_ns], CheckpointRow::from_row)
                     .optional()?,
             };
-            row.map(|row| load_tuple(tx, row)).transpose()
+            row.map(|row| load_tuple(tx, row, &mut ChunkMemo::default())).transpose()
         })
     }
 
@@ -113,6 +114,7 @@ impl CheckpointStore {
             let mut stmt = tx.prepare_cached(&sql)?;
             let mut rows = stmt.query(args.as_slice())?;
             let mut tuples = Vec::new();
+            let mut memo = ChunkMemo::default();
             let mut scanned = 0;
             while let Some(row) = rows.next()? {
                 let row = CheckpointRow::from_row(row)?;
@@ -123,7 +125,7 @@ impl CheckpointStore {
                     checkpoint_ns: row.checkpoint_ns.clone(),
                 };
                 if filter.as_ref().is_none_or(|f| f.matches(&row.metadata.kind, &row.metadata.data)) {
-                    tuples.push(load_tuple(tx, row)?);
+                    tuples.push(load_tuple(tx, row, &mut memo)?);
                 }
                 if tuples.len() >= page_size || scanned >= MAX_SCAN_PER_PAGE {
                     return Ok(ListPage { tuples, next: Some(cursor) });
@@ -193,6 +195,7 @@ impl CheckpointStore {
                      SELECT checkpoint_id, channel_versions, inline_values FROM chain WHERE depth > 0",
                 )?;
                 let mut rows = chain.query(params![thread_id, checkpoint_ns, target])?;
+                let mut memo = ChunkMemo::default();
                 while let Some(row) = rows.next()? {
                     let ancestor: String = row.get(0)?;
                     let versions = parse_versions(&row.get::<_, String>(1)?)?;
@@ -201,7 +204,8 @@ impl CheckpointStore {
                     for history in histories.iter_mut().filter(|h| remaining.contains(h.channel.as_str())) {
                         if let Some(version) = versions.get(&history.channel) {
                             let channel = &history.channel;
-                            if let Some(value) = load_value(tx, thread_id, checkpoint_ns, &mut inline, channel, version)? {
+                            let key = ChannelKey { thread_id, checkpoint_ns, channel };
+                            if let Some(value) = load_value(tx, key, &mut inline, version, &mut memo)? {
                                 history.seed = Some(value);
                                 terminated.push(history.channel.clone());
                             }
@@ -268,37 +272,36 @@ pub(super) fn version_text(version: &Value) -> String {
 }
 
 /// The stored value of a channel at a version; `None` when absent or recorded as empty.
-fn load_blob(
-    conn: &Connection,
-    thread_id: &str,
-    checkpoint_ns: &str,
-    channel: &str,
-    version: &Value,
-) -> Result<Option<TypedValue>> {
-    let value = conn
+fn load_blob(conn: &Connection, key: ChannelKey, version: &Value, memo: &mut ChunkMemo) -> Result<Option<TypedValue>> {
+    let version = version_text(version);
+    let row: Option<(String, Option<Vec<u8>>, Option<Vec<u8>>)> = conn
         .prepare_cached(
-            "SELECT type, blob FROM flg_checkpoint_blobs
+            "SELECT type, blob, chunk_list FROM flg_checkpoint_blobs
              WHERE thread_id = ?1 AND checkpoint_ns = ?2 AND channel = ?3 AND version = ?4",
         )?
-        .query_row(params![thread_id, checkpoint_ns, channel, version_text(version)], |row| {
-            Ok(TypedValue { kind: row.get(0)?, data: row.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default() })
+        .query_row(params![key.thread_id, key.checkpoint_ns, key.channel, version], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
         .optional()?;
-    Ok(value.filter(|v| v.kind != "empty"))
+    let Some((kind, blob, list)) = row else { return Ok(None) };
+    let data = match list {
+        Some(list) => chunks::read_list(conn, key, &version, &list, memo)?,
+        None => blob.unwrap_or_default(),
+    };
+    Ok(Some(TypedValue { kind, data }).filter(|v| v.kind != "empty"))
 }
 
 /// A checkpoint's value of `channel`: kept in its row, or else stored as a blob.
 fn load_value(
     conn: &Connection,
-    thread_id: &str,
-    checkpoint_ns: &str,
+    key: ChannelKey,
     inline: &mut [(String, TypedValue)],
-    channel: &str,
     version: &Value,
+    memo: &mut ChunkMemo,
 ) -> Result<Option<TypedValue>> {
-    match inline.iter_mut().find(|(c, _)| c == channel) {
+    match inline.iter_mut().find(|(c, _)| c == key.channel) {
         Some((_, value)) => Ok(Some(std::mem::take(value)).filter(|v| v.kind != "empty")),
-        None => load_blob(conn, thread_id, checkpoint_ns, channel, version),
+        None => load_blob(conn, key, version, memo),
     }
 }
 
@@ -306,12 +309,13 @@ fn unpack_inline(bytes: Option<&[u8]>) -> Result<Vec<(String, TypedValue)>> {
     bytes.map(inline::unpack).transpose().map(Option::unwrap_or_default)
 }
 
-fn load_tuple(conn: &Connection, row: CheckpointRow) -> Result<CheckpointTuple> {
+fn load_tuple(conn: &Connection, row: CheckpointRow, memo: &mut ChunkMemo) -> Result<CheckpointTuple> {
     let versions = parse_versions(&row.channel_versions)?;
     let mut inline = unpack_inline(row.inline_values.as_deref())?;
     let mut channel_values = Vec::with_capacity(versions.len());
     for (channel, version) in &versions {
-        if let Some(value) = load_value(conn, &row.thread_id, &row.checkpoint_ns, &mut inline, channel, version)? {
+        let key = ChannelKey { thread_id: &row.thread_id, checkpoint_ns: &row.checkpoint_ns, channel };
+        if let Some(value) = load_value(conn, key, &mut inline, version, memo)? {
             channel_values.push((channel.clone(), value));
         }
     }

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use crate::db;
 use crate::error::Result;
 
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 pub(super) const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS flg_checkpoints (
@@ -51,11 +51,22 @@ CREATE TABLE IF NOT EXISTS flg_checkpoint_writes (
 /// Small channel values move into the checkpoint row (see `inline`); older rows have none.
 const SCHEMA_V2: &str = "ALTER TABLE flg_checkpoints ADD COLUMN inline_values BLOB;";
 
+/// Message lists as content-addressed elements, each stored once per thread (see `chunks`).
+const SCHEMA_V3: &str = "
+ALTER TABLE flg_checkpoint_blobs ADD COLUMN chunk_list BLOB;
+CREATE TABLE IF NOT EXISTS flg_chunks (
+    thread_id TEXT NOT NULL,
+    hash BLOB NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (thread_id, hash)
+);
+";
+
 // Rowid tables, not WITHOUT ROWID: values of a kilobyte or more would spill to overflow pages in a
 // clustered index and double the pages a put writes. A `list` across all threads sorts by checkpoint
 // id rather than keep a second index on every put for that rare call.
 
 /// Creates the tables, brings an older schema up to date, or refuses a file from a newer version.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
-    db::migrate(conn, "flg_schema_version", &[SCHEMA_V1, SCHEMA_V2])
+    db::migrate(conn, "flg_schema_version", &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3])
 }

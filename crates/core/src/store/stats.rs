@@ -1,11 +1,12 @@
 //! `stats`: what a checkpoint database stores, and what its checkpoints would take if each stored
 //! its channel values whole.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 
+use super::chunks::{self, ChannelKey, Hash};
 use super::{inline, CheckpointStore};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -53,7 +54,9 @@ impl CheckpointStore {
                      (SELECT count(*) FROM flg_checkpoint_writes),
                      (SELECT ifnull(sum(octet_length(checkpoint) + octet_length(metadata)
                          + ifnull(octet_length(inline_values), 0)), 0) FROM flg_checkpoints),
-                     (SELECT ifnull(sum(octet_length(blob)), 0) FROM flg_checkpoint_blobs),
+                     (SELECT ifnull(sum(ifnull(octet_length(blob), 0) + ifnull(octet_length(chunk_list), 0)), 0)
+                         FROM flg_checkpoint_blobs)
+                         + (SELECT ifnull(sum(octet_length(data)), 0) FROM flg_chunks),
                      (SELECT ifnull(sum(octet_length(blob)), 0) FROM flg_checkpoint_writes),
                      (SELECT p.page_count * s.page_size FROM pragma_page_count() p, pragma_page_size() s)",
                 [],
@@ -73,13 +76,16 @@ impl CheckpointStore {
 
 /// For each checkpoint, the bytes of the blobs its `channel_versions` list, but for channels kept in
 /// its own row: an unchanged value evicted from a full row becomes a blob at the version that the
-/// ancestors still hold inline, and counting it there too would count it twice.
+/// ancestors still hold inline, and counting it there too would count it twice. A message list
+/// stored as chunks counts as the JSON it joins to.
 fn referenced_blob_bytes(tx: &Connection) -> Result<i64> {
+    let lists = list_sizes(tx)?;
     // Comparing the TEXT column `version` converts a number in the JSON to text, as `version_text` does.
     // A rare call: not prepare_cached, so it does not push a hot statement out of the cache.
     let mut stmt = tx.prepare(
-        "SELECT c.inline_values,
-             (SELECT json_group_object(j.key, ifnull(octet_length(b.blob), 0))
+        "SELECT c.inline_values, c.thread_id, c.checkpoint_ns,
+             (SELECT json_group_object(j.key, CASE WHEN b.chunk_list IS NULL THEN ifnull(octet_length(b.blob), 0)
+                                                   ELSE b.version END)
               FROM json_each(c.channel_versions) j
               JOIN flg_checkpoint_blobs b
                 ON b.thread_id = c.thread_id AND b.checkpoint_ns = c.checkpoint_ns
@@ -93,10 +99,46 @@ fn referenced_blob_bytes(tx: &Connection) -> Result<i64> {
             Some(bytes) => inline::unpack(&bytes)?.into_iter().map(|(channel, _)| channel).collect(),
             None => HashSet::new(),
         };
-        let lengths: Map<String, Value> = serde_json::from_str(&row.get::<_, String>(1)?)
+        let (thread_id, checkpoint_ns): (String, String) = (row.get(1)?, row.get(2)?);
+        let lengths: Map<String, Value> = serde_json::from_str(&row.get::<_, String>(3)?)
             .map_err(|e| Error::new(ErrorCode::Internal, format!("blob lengths are not JSON: {e}")))?;
-        total +=
-            lengths.iter().filter(|(channel, _)| !kept.contains(*channel)).filter_map(|(_, n)| n.as_i64()).sum::<i64>();
+        for (channel, length) in lengths.iter().filter(|(channel, _)| !kept.contains(*channel)) {
+            total += match length {
+                // A chunked list: its version, whose size `list_sizes` computed.
+                Value::String(version) => lists
+                    .get(&(thread_id.clone(), checkpoint_ns.clone(), channel.clone(), version.clone()))
+                    .copied()
+                    .unwrap_or(0),
+                other => other.as_i64().unwrap_or(0),
+            };
+        }
     }
     Ok(total)
+}
+
+/// The joined size of every message list stored as chunks, by (thread, namespace, channel, version).
+fn list_sizes(tx: &Connection) -> Result<HashMap<(String, String, String, String), i64>> {
+    let mut sizes = HashMap::new();
+    let mut stmt = tx.prepare("SELECT hash, octet_length(data) FROM flg_chunks")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let hash: Vec<u8> = row.get(0)?;
+        if let Ok(hash) = Hash::try_from(hash.as_slice()) {
+            sizes.insert(hash, row.get::<_, i64>(1)?);
+        }
+    }
+    let mut out = HashMap::new();
+    let mut stmt = tx.prepare(
+        "SELECT thread_id, checkpoint_ns, channel, version, chunk_list FROM flg_checkpoint_blobs
+         WHERE chunk_list IS NOT NULL",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let (thread_id, checkpoint_ns, channel, version): (String, String, String, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+        let key = ChannelKey { thread_id: &thread_id, checkpoint_ns: &checkpoint_ns, channel: &channel };
+        let size = chunks::list_size(tx, key, &version, &row.get::<_, Vec<u8>>(4)?, &sizes)?;
+        out.insert((thread_id, checkpoint_ns, channel, version), size);
+    }
+    Ok(out)
 }

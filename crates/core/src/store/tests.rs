@@ -10,7 +10,7 @@ fn json_ref(s: &str) -> ValueRef<'_> {
 }
 
 fn blob<'a>(channel: &'a str, version: &'a str, value: &'a str) -> ChannelBlob<'a> {
-    ChannelBlob { channel, version, value: json_ref(value) }
+    ChannelBlob { channel, version, value: BlobValue::Whole(json_ref(value)) }
 }
 
 /// Puts a checkpoint whose metadata is `{"step": <id length>, "source": "loop"}`.
@@ -83,7 +83,8 @@ fn count(store: &CheckpointStore, sql: &str) -> i64 {
 fn small_values_live_in_the_row_and_follow_the_parent_chain() {
     let store = memory();
     let big = format!("\"{}\"", "d".repeat(inline::BUDGET));
-    let empty = ChannelBlob { channel: "branch", version: "1", value: ValueRef { kind: "empty", data: &[] } };
+    let empty =
+        ChannelBlob { channel: "branch", version: "1", value: BlobValue::Whole(ValueRef { kind: "empty", data: &[] }) };
     put(
         &store,
         "t",
@@ -172,7 +173,8 @@ fn a_schema_1_file_is_upgraded_and_still_reads() {
 #[test]
 fn empty_blobs_and_missing_versions_are_absent() {
     let store = memory();
-    let empty = ChannelBlob { channel: "gone", version: "1", value: ValueRef { kind: "empty", data: &[] } };
+    let empty =
+        ChannelBlob { channel: "gone", version: "1", value: BlobValue::Whole(ValueRef { kind: "empty", data: &[] }) };
     put(&store, "t", "1", None, r#"{"gone":"1","never":"7"}"#, vec![empty]);
     assert!(store.get_tuple("t", "", None).unwrap().unwrap().channel_values.is_empty());
     assert!(store.get_tuple("t", "", Some("nope")).unwrap().is_none());
@@ -469,4 +471,160 @@ fn stats_do_not_count_a_value_twice_when_a_row_keeps_it_and_a_blob_holds_it_too(
     // Only 2 and 3 read `a` from its blob.
     assert_eq!(stats.logical_bytes - stats.stored_bytes, a.len() as i64);
     assert!(stats.file_bytes > 0);
+}
+
+/// A message list's elements, and their frame entries: `with_bytes[i]` says whether element i
+/// carries its bytes or only its hash.
+fn list_blob<'a>(version: &'a str, elements: &'a [String], with_bytes: &[bool]) -> ChannelBlob<'a> {
+    let entries = elements
+        .iter()
+        .zip(with_bytes)
+        .map(|(e, &bytes)| ChunkEntry { hash: chunk_hash(e.as_bytes()), data: bytes.then_some(e.as_bytes()) })
+        .collect();
+    ChannelBlob { channel: "messages", version, value: BlobValue::List(entries) }
+}
+
+fn message(i: usize) -> String {
+    format!(
+        r#"{{"lc":1,"type":"constructor","id":["langchain_core","messages","AIMessage"],"kwargs":{{"content":"step {i}"}}}}"#
+    )
+}
+
+fn joined(elements: &[String]) -> String {
+    format!("[{}]", elements.join(","))
+}
+
+fn try_put(store: &CheckpointStore, id: &str, parent: Option<&str>, blob: ChannelBlob) -> crate::Result<()> {
+    let versions = format!(r#"{{"messages":"{}"}}"#, blob.version);
+    let put = PutCheckpoint {
+        thread_id: "t",
+        checkpoint_ns: "",
+        checkpoint_id: id,
+        parent_checkpoint_id: parent,
+        checkpoint: json_ref("{}"),
+        metadata: json_ref("{}"),
+        channel_versions: &versions,
+        blobs: vec![blob],
+    };
+    store.write(|w| w.put(&put))
+}
+
+fn messages_at(store: &CheckpointStore, thread: &str, id: &str) -> String {
+    let tuple = store.get_tuple(thread, "", Some(id)).unwrap().unwrap();
+    values(&tuple).into_iter().find(|(c, _)| c == "messages").unwrap().1
+}
+
+#[test]
+fn a_growing_message_list_stores_each_message_once_and_reads_back_whole() {
+    let store = memory();
+    let all: Vec<String> = (0..300).map(message).collect();
+    for n in 1..=all.len() {
+        // As the saver sends them: the newest message with its bytes, the others by hash.
+        let with_bytes: Vec<bool> = (0..n).map(|i| i == n - 1).collect();
+        let (id, parent) = (format!("{n:04}"), format!("{:04}", n - 1));
+        try_put(&store, &id, (n > 1).then_some(&parent), list_blob(&id, &all[..n], &with_bytes)).unwrap();
+    }
+    assert_eq!(count(&store, "SELECT count(*) FROM flg_chunks"), 300);
+    for n in [1, 2, 17, 18, 19, 150, 299, 300] {
+        assert_eq!(messages_at(&store, "t", &format!("{n:04}")), joined(&all[..n]), "version {n}");
+    }
+    // Most versions are deltas of a few hashes, not whole lists.
+    let list_bytes = count(&store, "SELECT sum(octet_length(chunk_list)) FROM flg_checkpoint_blobs");
+    let whole_lists: i64 = (1..=300).map(|n| 32 * n).sum();
+    assert!(list_bytes * 5 < whole_lists, "{list_bytes} bytes of lists");
+    // A page of `list` reads every version right too.
+    let page = store.list(&ListQuery { page_size: 300, ..Default::default() }).unwrap();
+    assert_eq!(page.tuples.len(), 300);
+    for t in &page.tuples {
+        let n: usize = t.checkpoint_id.parse().unwrap();
+        assert_eq!(values(t), vec![("messages".to_string(), joined(&all[..n]))]);
+    }
+}
+
+#[test]
+fn a_message_sent_by_hash_alone_must_be_stored_in_the_thread() {
+    let store = memory();
+    let all: Vec<String> = (0..3).map(message).collect();
+    // Not stored anywhere: refused, and nothing of the put is kept.
+    let err = try_put(&store, "1", None, list_blob("1", &all[..2], &[true, false])).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ChunkMissing);
+    assert_eq!(count(&store, "SELECT count(*) FROM flg_checkpoints"), 0);
+    assert_eq!(count(&store, "SELECT count(*) FROM flg_chunks"), 0);
+    try_put(&store, "1", None, list_blob("1", &all[..2], &[true, true])).unwrap();
+    // A fork that drops message 1 and later sends it by hash alone: found among the thread's chunks.
+    try_put(&store, "2", Some("1"), list_blob("2", &all[..1], &[false])).unwrap();
+    try_put(&store, "3", Some("2"), list_blob("3", &all[..2], &[false, false])).unwrap();
+    assert_eq!(messages_at(&store, "t", "3"), joined(&all[..2]));
+    // Another thread does not share this thread's messages.
+    let put_other = |data: bool| {
+        let versions = r#"{"messages":"1"}"#;
+        let blob = list_blob("1", &all[..1], &[data]);
+        store.write(|w| {
+            w.put(&PutCheckpoint {
+                thread_id: "other",
+                checkpoint_ns: "",
+                checkpoint_id: "1",
+                parent_checkpoint_id: None,
+                checkpoint: json_ref("{}"),
+                metadata: json_ref("{}"),
+                channel_versions: versions,
+                blobs: vec![blob],
+            })
+        })
+    };
+    assert_eq!(put_other(false).unwrap_err().code, ErrorCode::ChunkMissing);
+    put_other(true).unwrap();
+    assert_eq!(messages_at(&store, "other", "1"), joined(&all[..1]));
+    // Deleting one thread deletes its messages only.
+    store.write(|w| w.delete_thread("t")).unwrap();
+    assert_eq!(count(&store, "SELECT count(*) FROM flg_chunks"), 1);
+    assert_eq!(messages_at(&store, "other", "1"), joined(&all[..1]));
+}
+
+#[test]
+fn bytes_that_do_not_match_their_hash_are_refused() {
+    let store = memory();
+    let all = [message(0)];
+    let mut blob = list_blob("1", &all, &[true]);
+    let BlobValue::List(entries) = &mut blob.value else { unreachable!() };
+    entries[0].data = Some(b"{\"other\":1}");
+    assert_eq!(try_put(&store, "1", None, blob).unwrap_err().code, ErrorCode::InvalidArgument);
+    assert_eq!(count(&store, "SELECT count(*) FROM flg_chunks"), 0);
+}
+
+#[test]
+fn a_missing_or_damaged_stored_list_is_reported_not_a_panic() {
+    let store = memory();
+    let all: Vec<String> = (0..2).map(message).collect();
+    try_put(&store, "1", None, list_blob("1", &all[..1], &[true])).unwrap();
+    try_put(&store, "2", Some("1"), list_blob("2", &all, &[false, true])).unwrap();
+    // The delta's base gone.
+    store
+        .with_conn(|c| Ok(c.execute("UPDATE flg_checkpoint_blobs SET chunk_list = NULL WHERE version = '1'", [])?))
+        .unwrap();
+    assert_eq!(store.get_tuple("t", "", Some("2")).unwrap_err().code, ErrorCode::Corrupt);
+    // Truncated lists, and a list whose message is gone.
+    for sql in [
+        "UPDATE flg_checkpoint_blobs SET chunk_list = substr(chunk_list, 1, 10)",
+        "UPDATE flg_checkpoint_blobs SET chunk_list = X'07'",
+        "UPDATE flg_checkpoint_blobs SET chunk_list = X'00010000000102'",
+    ] {
+        store.with_conn(|c| Ok(c.execute(sql, [])?)).unwrap();
+        assert_eq!(store.get_tuple("t", "", Some("2")).unwrap_err().code, ErrorCode::Corrupt, "{sql}");
+    }
+    try_put(&store, "3", None, list_blob("3", &all[..1], &[true])).unwrap();
+    store.with_conn(|c| Ok(c.execute("DELETE FROM flg_chunks", [])?)).unwrap();
+    assert_eq!(store.get_tuple("t", "", Some("3")).unwrap_err().code, ErrorCode::Corrupt);
+}
+
+#[test]
+fn malformed_frames_are_invalid_arguments() {
+    let hash = [7u8; 32];
+    let mut frame = hash.to_vec();
+    frame.extend_from_slice(&3u32.to_le_bytes());
+    frame.extend_from_slice(b"abc");
+    assert_eq!(parse_frame(&frame).unwrap()[0].data, Some(&b"abc"[..]));
+    for cut in 0..frame.len() {
+        assert_eq!(parse_frame(&frame[..cut]).unwrap_err().code, ErrorCode::InvalidArgument, "cut at {cut}");
+    }
 }

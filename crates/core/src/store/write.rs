@@ -1,8 +1,9 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
+use super::chunks::{self, ChannelKey};
 use super::read::{parse_versions, version_text};
-use super::{inline, CheckpointStore, PutCheckpoint, PutWrites, TypedValue, ValueRef};
+use super::{inline, BlobValue, CheckpointStore, PutCheckpoint, PutWrites, TypedValue, ValueRef};
 use crate::db::{OpenOptions, TxJob};
 use crate::error::Result;
 use crate::worker::{Done, Worker};
@@ -32,12 +33,21 @@ impl Writer<'_> {
         let mut budget = inline::BUDGET;
         let mut kept = Vec::new();
         for b in &put.blobs {
-            // In the row only at the version the checkpoint lists: there a blob would have been read.
-            if listed(b.channel).as_deref() == Some(b.version) && b.value.data.len() <= budget {
-                budget -= b.value.data.len();
-                kept.push((b.channel, b.value));
-            } else {
-                self.insert_blob(put, b.channel, b.version, b.value)?;
+            match &b.value {
+                // In the row only at the version the checkpoint lists: there a blob would have been read.
+                BlobValue::Whole(value)
+                    if listed(b.channel).as_deref() == Some(b.version) && value.data.len() <= budget =>
+                {
+                    budget -= value.data.len();
+                    kept.push((b.channel, *value));
+                }
+                BlobValue::Whole(value) => self.insert_blob(put, b.channel, b.version, *value)?,
+                BlobValue::List(entries) => {
+                    let key =
+                        ChannelKey { thread_id: put.thread_id, checkpoint_ns: put.checkpoint_ns, channel: b.channel };
+                    let parent_version = parent.as_ref().and_then(|p| p.versions.get(b.channel)).map(version_text);
+                    chunks::put_list(self.conn, key, b.version, parent_version.as_deref(), entries)?;
+                }
             }
         }
         if let Some(parent) = &parent {
@@ -99,12 +109,13 @@ impl Writer<'_> {
             )?
             .query_row(params![put.thread_id, put.checkpoint_ns, parent_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        match row {
-            Some((versions, Some(values))) => {
-                Ok(Some(ParentValues { versions: parse_versions(&versions)?, values: inline::unpack(&values)? }))
-            }
-            _ => Ok(None),
-        }
+        row.map(|(versions, values)| {
+            Ok(ParentValues {
+                versions: parse_versions(&versions)?,
+                values: values.as_deref().map(inline::unpack).transpose()?.unwrap_or_default(),
+            })
+        })
+        .transpose()
     }
 
     fn insert_blob(&self, put: &PutCheckpoint, channel: &str, version: &str, value: ValueRef) -> Result<()> {
@@ -155,9 +166,9 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Deletes every checkpoint, blob and write of a thread, in every namespace.
+    /// Deletes every checkpoint, blob, write and stored message of a thread, in every namespace.
     pub fn delete_thread(&self, thread_id: &str) -> Result<()> {
-        for table in ["flg_checkpoints", "flg_checkpoint_blobs", "flg_checkpoint_writes"] {
+        for table in ["flg_checkpoints", "flg_checkpoint_blobs", "flg_checkpoint_writes", "flg_chunks"] {
             self.conn.prepare_cached(&format!("DELETE FROM {table} WHERE thread_id = ?1"))?.execute([thread_id])?;
         }
         Ok(())

@@ -1,0 +1,233 @@
+/**
+ * A long conversation: a 500-step agent loop on plain `MessagesAnnotation`, against the official
+ * savers and against the official `MessagesDeltaValue` (a delta channel) on the same savers, in one
+ * process. Then `getStateHistory` over the 500 checkpoints it leaves.
+ *
+ *   pnpm --filter @fast-langgraph/checkpoint-rust bench      (or `pnpm bench` at the root)
+ */
+import { performance } from "node:perf_hooks";
+
+import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import {
+  END,
+  MessagesAnnotation,
+  MessagesDeltaValue,
+  START,
+  StateGraph,
+  StateSchema,
+  type BaseCheckpointSaver,
+} from "@langchain/langgraph";
+
+import { collectGarbage, diskBytes, fmt, make, mb, median, ratio, run, type Kind } from "./common.js";
+
+const STEPS = Number(process.env.FLG_BENCH_STEPS ?? 500);
+const ROUNDS = Number(process.env.FLG_BENCH_ROUNDS ?? 3);
+const DeltaState = new StateSchema({ messages: MessagesDeltaValue });
+
+type Schema = "plain" | "delta";
+interface Variant {
+  schema: Schema;
+  kind: Kind;
+}
+const VARIANTS: Variant[] = [
+  { schema: "plain", kind: "none" },
+  { schema: "plain", kind: "SqliteSaver" },
+  { schema: "plain", kind: "RustSqliteSaver" },
+  { schema: "delta", kind: "none" },
+  { schema: "delta", kind: "SqliteSaver" },
+  { schema: "delta", kind: "RustSqliteSaver" },
+];
+const label = (v: Variant) => `${v.schema === "plain" ? "MessagesAnnotation" : "MessagesDeltaValue"} on ${v.kind}`;
+
+type Node = (state: { messages: unknown[] }) => Promise<{ messages: unknown[] }>;
+
+/**
+ * Agent and tools alternate, each adding one message of about 600 bytes per step; each node call
+ * records when it started, so a step's cost is the time between two calls.
+ */
+function agentLoop(schema: Schema, saver: BaseCheckpointSaver | undefined, starts: number[]) {
+  const agent: Node = async (state) => {
+    starts.push(performance.now());
+    const n = state.messages.length;
+    return {
+      messages: [
+        new AIMessage({
+          content: `Thinking about step ${n}, weighing what the last result said. `.repeat(9),
+          tool_calls: [{ id: `call-${n}`, name: "search", args: { query: `q${n}` } }],
+        }),
+      ],
+    };
+  };
+  const tools: Node = async (state) => {
+    starts.push(performance.now());
+    const last = state.messages[state.messages.length - 1] as AIMessage;
+    const call = last.tool_calls![0];
+    return {
+      messages: [
+        new ToolMessage({
+          content: `Result for ${call.args.query}: a page of findings. `.repeat(12),
+          tool_call_id: call.id!,
+        }),
+      ],
+    };
+  };
+  const done = (s: { messages: unknown[] }) => (s.messages.length >= STEPS ? END : "tools");
+  // The same graph on either schema; the casts only bridge the two state types.
+  const graph =
+    schema === "plain"
+      ? new StateGraph(MessagesAnnotation).addNode("agent", agent as never).addNode("tools", tools as never)
+      : new StateGraph(DeltaState).addNode("agent", agent as never).addNode("tools", tools as never);
+  return (graph as unknown as StateGraph<typeof MessagesAnnotation>)
+    .addEdge(START, "agent" as never)
+    .addConditionalEdges("agent" as never, done)
+    .addEdge("tools" as never, "agent" as never)
+    .compile({ checkpointer: saver });
+}
+
+interface Sample {
+  ms: number;
+  overhead: number;
+  db: number;
+  /** Mean step cost of the last tenth of the steps over that of the first tenth. */
+  growth: number;
+  firstMs: number;
+  lastMs: number;
+  historyMs?: number;
+}
+
+async function runVariant(v: Variant, noneMs: number | undefined): Promise<Sample> {
+  collectGarbage();
+  const made = await make(v.kind);
+  const starts: number[] = [];
+  const app = agentLoop(v.schema, made.saver, starts);
+  const config = { configurable: { thread_id: "agent" }, recursionLimit: STEPS + 10 };
+  const t0 = performance.now();
+  const out = await app.invoke({ messages: [new HumanMessage("Research the history of SQLite.")] }, config);
+  const ms = performance.now() - t0;
+  if (out.messages.length !== STEPS) throw new Error(`${label(v)}: ${out.messages.length} messages`);
+  const steps = starts.slice(1).map((t, i) => t - starts[i]);
+  const tenth = Math.floor(steps.length / 10);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const firstMs = mean(steps.slice(0, tenth));
+  const lastMs = mean(steps.slice(-tenth));
+  const sample: Sample = {
+    ms,
+    overhead: Math.max(0, ms - (noneMs ?? ms)),
+    db: 0,
+    growth: lastMs / firstMs,
+    firstMs,
+    lastMs,
+  };
+  if (made.saver) {
+    collectGarbage();
+    const h0 = performance.now();
+    let n = 0;
+    let last = -1;
+    for await (const snapshot of app.getStateHistory({ configurable: { thread_id: "agent" } })) {
+      if (n === 0) last = (snapshot.values as { messages: unknown[] }).messages.length;
+      n++;
+    }
+    sample.historyMs = performance.now() - h0;
+    if (n < STEPS || last !== STEPS) throw new Error(`${label(v)}: history of ${n} states, last with ${last}`);
+  }
+  await made.close();
+  sample.db = diskBytes(made.files);
+  return sample;
+}
+
+async function main() {
+  console.log(`node ${process.version}, ${new Date().toISOString()}, ${STEPS} steps\n`);
+  const samples = new Map<Variant, Sample[]>(VARIANTS.map((v) => [v, []]));
+  for (let round = 0; round <= ROUNDS; round++) {
+    const none: Partial<Record<Schema, number>> = {};
+    for (const v of VARIANTS) {
+      const s = await runVariant(v, none[v.schema]);
+      if (v.kind === "none") none[v.schema] = s.ms;
+      if (round > 0) samples.get(v)!.push(s);
+      process.stderr.write(`round ${round}: ${label(v)} ${s.ms.toFixed(0)} ms\n`);
+    }
+  }
+  const m = (v: Variant, f: (s: Sample) => number | undefined) => {
+    const xs = samples
+      .get(v)!
+      .map(f)
+      .filter((x): x is number => x !== undefined);
+    return xs.length ? median(xs) : undefined;
+  };
+  console.log(`## ${STEPS}-step agent loop (median of ${ROUNDS} interleaved rounds after a warm-up round)\n`);
+  console.log(
+    "Overhead is the run's time minus that of the same schema with no checkpointer, in the same round.\n" +
+      "Step growth: mean cost of the last 10% of steps over that of the first 10%.\n",
+  );
+  console.log(
+    "| state | checkpointer | total ms | overhead ms | database | first 10% ms/step | last 10% ms/step | step growth | getStateHistory ms |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const v of VARIANTS) {
+    console.log(
+      `| ${v.schema === "plain" ? "MessagesAnnotation" : "MessagesDeltaValue"} | ${v.kind} | ${fmt(
+        m(v, (s) => s.ms),
+        0,
+      )} | ${
+        v.kind === "none"
+          ? "–"
+          : fmt(
+              m(v, (s) => s.overhead),
+              0,
+            )
+      } | ${v.kind === "none" ? "–" : mb(m(v, (s) => s.db))} | ${fmt(
+        m(v, (s) => s.firstMs),
+        2,
+      )} | ${fmt(
+        m(v, (s) => s.lastMs),
+        2,
+      )} | ${fmt(
+        m(v, (s) => s.growth),
+        2,
+      )}x | ${fmt(
+        m(v, (s) => s.historyMs),
+        0,
+      )} |`,
+    );
+  }
+  const [, sqlite, ours, , sqliteDelta, oursDelta] = VARIANTS;
+  console.log("\n| figure | SqliteSaver / RustSqliteSaver |\n|---|---|");
+  console.log(
+    `| overhead, MessagesAnnotation | ${ratio(
+      m(sqlite, (s) => s.overhead),
+      m(ours, (s) => s.overhead),
+    )} |`,
+  );
+  console.log(
+    `| database, MessagesAnnotation | ${ratio(
+      m(sqlite, (s) => s.db),
+      m(ours, (s) => s.db),
+    )} |`,
+  );
+  console.log(
+    `| getStateHistory, MessagesAnnotation | ${ratio(
+      m(sqlite, (s) => s.historyMs),
+      m(ours, (s) => s.historyMs),
+    )} |`,
+  );
+  console.log(
+    `| overhead: MessagesDeltaValue on SqliteSaver / MessagesAnnotation on RustSqliteSaver | ${ratio(
+      m(sqliteDelta, (s) => s.overhead),
+      m(ours, (s) => s.overhead),
+    )} |`,
+  );
+  console.log(
+    `| overhead, MessagesDeltaValue | ${ratio(
+      m(sqliteDelta, (s) => s.overhead),
+      m(oursDelta, (s) => s.overhead),
+    )} |`,
+  );
+  console.log(
+    `| getStateHistory, MessagesDeltaValue | ${ratio(
+      m(sqliteDelta, (s) => s.historyMs),
+      m(oursDelta, (s) => s.historyMs),
+    )} |`,
+  );
+}
+
+run(main);
