@@ -13,6 +13,8 @@ const MAX_VALUES = 2_000;
 /** Length that marks a frame element sent by hash alone (`crates/core/src/store/chunks.rs`). */
 const ABSENT = 0xffffffff;
 const HASH_BYTES = 32;
+/** Channels whose last stored list is remembered, so that the next put can send only what follows it. */
+const MAX_REMEMBERED = 1024;
 
 interface Encoded {
   json: string;
@@ -25,43 +27,62 @@ interface Encoded {
   storedIn?: string;
 }
 
-/**
- * A list of messages, each encoded: joined, it is the list's JSON; framed, its elements are stored
- * one by one (`crates/core/src/store/chunks.rs`).
- */
+/** A list of messages, each encoded; joined, it is the list's JSON. */
 export class MessageList {
-  readonly #items: Encoded[];
-
-  constructor(items: Encoded[]) {
-    this.#items = items;
-  }
+  constructor(readonly items: Encoded[]) {}
 
   /** Bytes of the list's JSON. */
   get byteLength(): number {
-    let n = 1 + this.#items.length;
-    for (const item of this.#items) n += item.bytes ??= Buffer.byteLength(item.json);
+    let n = 1 + this.items.length;
+    for (const item of this.items) n += item.bytes ??= Buffer.byteLength(item.json);
     return n;
   }
 
   /** The list's JSON, as `JsonPlusSerializer` writes it. */
   json(): Uint8Array {
-    return Buffer.from(`[${this.#items.map((item) => item.json).join(",")}]`);
+    return Buffer.from(`[${this.items.map((item) => item.json).join(",")}]`);
   }
+}
 
-  /**
-   * Every element's hash, with its bytes unless `threadId` is known to store it already (or with
-   * all of them when `everything`, after the store found one missing).
-   */
-  frame(threadId: string, everything: boolean): Uint8Array {
-    const sendBytes = (item: Encoded) => everything || item.storedIn !== threadId;
-    let size = 0;
-    for (const item of this.#items) {
+/** Where a list is put: a channel of a thread and namespace, in a checkpoint whose parent is `parentId`. */
+export interface ListPlace {
+  threadId: string;
+  checkpointNs: string;
+  channel: string;
+  checkpointId: string;
+  parentId: string | undefined;
+}
+
+/**
+ * Frames message lists for the store, which keeps each message once per thread
+ * (`crates/core/src/store/chunks.rs`). It remembers the list last stored in each channel: when a
+ * put's parent is that checkpoint, the new list is sent as the length of the prefix it shares with
+ * it (compared by identity of the encoded messages, which `MessageListEncoder` keeps only while
+ * unchanged) and the messages after it. A message the thread stores already is sent by hash alone.
+ */
+export class MessageListFramer {
+  readonly #last = new Map<string, { checkpointId: string; items: Encoded[] }>();
+
+  /** The frame of `list`; with `everything`, every message whole (after the store found one missing). */
+  frame(list: MessageList, place: ListPlace, everything: boolean): Uint8Array {
+    const { items } = list;
+    const last = everything ? undefined : this.#last.get(key(place));
+    let prefix = 0;
+    if (last && last.checkpointId === place.parentId) {
+      const max = Math.min(items.length, last.items.length);
+      while (prefix < max && items[prefix] === last.items[prefix]) prefix++;
+    }
+    const sendBytes = (item: Encoded) => everything || item.storedIn !== place.threadId;
+    let size = 4;
+    for (let i = prefix; i < items.length; i++) {
+      const item = items[i];
       item.hash ??= hash("sha256", item.json, "buffer");
       size += HASH_BYTES + 4 + (sendBytes(item) ? (item.bytes ??= Buffer.byteLength(item.json)) : 0);
     }
     const out = Buffer.allocUnsafe(size);
-    let pos = 0;
-    for (const item of this.#items) {
+    let pos = out.writeUInt32LE(prefix, 0);
+    for (let i = prefix; i < items.length; i++) {
+      const item = items[i];
       pos += item.hash!.copy(out, pos);
       if (sendBytes(item)) {
         pos = out.writeUInt32LE(item.bytes!, pos);
@@ -73,10 +94,19 @@ export class MessageList {
     return out;
   }
 
-  /** After a put of `frame(threadId)` succeeded: the thread stores every element. */
-  stored(threadId: string): void {
-    for (const item of this.#items) item.storedIn = threadId;
+  /** After a put of `frame(list, place)` succeeded: the thread stores every message of the list. */
+  stored(list: MessageList, place: ListPlace): void {
+    for (const item of list.items) item.storedIn = place.threadId;
+    const k = key(place);
+    // Re-inserted so that the map's order is least recently stored first.
+    this.#last.delete(k);
+    this.#last.set(k, { checkpointId: place.checkpointId, items: list.items });
+    if (this.#last.size > MAX_REMEMBERED) this.#last.delete(this.#last.keys().next().value!);
   }
+}
+
+function key({ threadId, checkpointNs, channel }: ListPlace): string {
+  return JSON.stringify([threadId, checkpointNs, channel]);
 }
 
 /**
@@ -99,10 +129,12 @@ export class MessageListEncoder {
     const parts: (Encoded | Promise<Encoded | undefined>)[] = [];
     let pending = false;
     for (const item of value) {
-      if (!(item instanceof BaseMessage)) return undefined;
+      // A kept message was a message, of the class `unchanged` checks: no `instanceof` needed.
       const kept = this.#cache.get(item);
       if (kept && unchanged(kept.snapshot)) {
         parts.push(kept);
+      } else if (!(item instanceof BaseMessage)) {
+        return undefined;
       } else {
         parts.push(this.#encodeMessage(serde, item));
         pending = true;
@@ -169,23 +201,28 @@ function unchanged(snapshot: unknown[]): boolean {
   if (Object.getPrototypeOf(message) !== snapshot[0]) return false;
   let i = 1;
   while (i < snapshot.length) {
-    const container = snapshot[i] as Record<string, unknown>;
+    const container = snapshot[i];
     const keys = snapshot[i + 1] as string[];
     i += 2;
-    if (countKeys(container) !== keys.length) return false;
+    if (Array.isArray(container)) {
+      // By index: string keys on an array take V8's slow path.
+      if (container.length !== keys.length) return false;
+      for (let k = 0; k < keys.length; k++) {
+        const value = snapshot[i++];
+        if (container[k] !== value || (value === undefined && !(k in container))) return false;
+      }
+      continue;
+    }
+    const record = container as Record<string, unknown>;
+    let count = 0;
+    for (const key in record) if (Object.prototype.hasOwnProperty.call(record, key)) count++;
+    if (count !== keys.length) return false;
     for (const key of keys) {
       const value = snapshot[i++];
-      if (container[key] !== value || (value === undefined && !Object.prototype.hasOwnProperty.call(container, key))) {
+      if (record[key] !== value || (value === undefined && !Object.prototype.hasOwnProperty.call(record, key))) {
         return false;
       }
     }
   }
   return true;
-}
-
-function countKeys(container: object): number {
-  if (Array.isArray(container)) return container.length;
-  let n = 0;
-  for (const key in container) if (Object.prototype.hasOwnProperty.call(container, key)) n++;
-  return n;
 }

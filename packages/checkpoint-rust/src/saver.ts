@@ -18,7 +18,7 @@ import {
 import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph/native";
 
 import { FastLangGraphError, fromNativeError } from "@fast-langgraph/native/errors";
-import { MessageList, MessageListEncoder } from "./message-list.js";
+import { MessageList, MessageListEncoder, MessageListFramer, type ListPlace } from "./message-list.js";
 
 import { dumpOwned, parsePlainJson, parseWithMessages, stringifyPlainJson } from "@fast-langgraph/serde";
 import {
@@ -91,6 +91,7 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   #inflight = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
   #messages = new MessageListEncoder();
+  #framer = new MessageListFramer();
 
   /** Throws `FLG_INVALID_ARGUMENT` for invalid options; open failures are reported by `setup()` and every call. */
   constructor(options: RustSqliteSaverOptions = {}) {
@@ -225,20 +226,27 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
           chunked[i],
         ]),
       ]);
+      const place = (i: number): ListPlace => ({
+        threadId,
+        checkpointNs,
+        channel: channels[i][0],
+        checkpointId: checkpoint.id,
+        parentId: config.configurable?.checkpoint_id || undefined,
+      });
       const send = (everything: boolean) => {
         const payloads = dumped.map((d, i) =>
-          d instanceof MessageList ? (chunked[i] ? d.frame(threadId, everything) : d.json()) : d[1],
+          d instanceof MessageList ? (chunked[i] ? this.#framer.frame(d, place(i), everything) : d.json()) : d[1],
         );
         return this.#native((s) => s.put(header, [checkpointBytes, metadataBytes, ...payloads]));
       };
       try {
         await send(false);
       } catch (err) {
-        // A message this saver believed stored in the thread is not (deleted, pruned): send them all.
+        // What this saver believed the thread stores is not there (deleted, pruned): send it all.
         if ((err as FastLangGraphError).code !== "FLG_CHUNK_MISSING") throw err;
         await send(true);
       }
-      dumped.forEach((d, i) => chunked[i] && (d as MessageList).stored(threadId));
+      dumped.forEach((d, i) => chunked[i] && this.#framer.stored(d as MessageList, place(i)));
       return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id } };
     });
   }

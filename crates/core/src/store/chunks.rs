@@ -8,10 +8,13 @@
 //! Reading joins the elements back into the very bytes the serializer wrote for the whole list:
 //! `[` + elements joined by `,` + `]`.
 //!
-//! The caller sends every element's hash, and an element's bytes unless it believes the thread
-//! already stores them. A hash sent alone must be in the parent checkpoint's list or in the
-//! thread's chunks; otherwise the put fails with `FLG_CHUNK_MISSING`, and the caller sends it again
-//! with every element's bytes. Bytes are checked against their hash before they are stored.
+//! The caller sends how many leading elements the list shares with the parent checkpoint's list of
+//! the channel, then the hash of each element after those, with its bytes unless it believes the
+//! thread already stores them. A hash sent alone must be in the parent's list or among the thread's
+//! chunks, and the shared prefix must fit the parent's list; otherwise the put fails with
+//! `FLG_CHUNK_MISSING`, and the caller sends the whole list with every element's bytes. Bytes are
+//! checked against their hash before they are stored. A step that appends one message thus sends
+//! and stores that message and a few hashes, whatever the length of the conversation.
 //!
 //! `chunk_list` layout: a format byte, then
 //! - `FULL`: u32 count, then the hashes;
@@ -43,10 +46,20 @@ pub struct ChunkEntry<'a> {
     pub data: Option<&'a [u8]>,
 }
 
-/// Reads the caller's frame: for each element, its hash, then a u32 length (`u32::MAX` when the
-/// bytes are left out) and the bytes.
-pub fn parse_frame(mut frame: &[u8]) -> Result<Vec<ChunkEntry<'_>>> {
+/// A list as the caller hands it in: the first `prefix` elements of the parent checkpoint's list of
+/// the same channel, then `entries`.
+#[derive(Debug, Clone)]
+pub struct ListFrame<'a> {
+    pub prefix: usize,
+    pub entries: Vec<ChunkEntry<'a>>,
+}
+
+/// Reads the caller's frame: a u32 prefix length, then for each further element its hash, a u32
+/// length (`u32::MAX` when the bytes are left out) and the bytes.
+pub fn parse_frame(frame: &[u8]) -> Result<ListFrame<'_>> {
     let malformed = || Error::new(ErrorCode::InvalidArgument, "malformed message-list frame");
+    let (prefix, mut frame) = frame.split_first_chunk::<4>().ok_or_else(malformed)?;
+    let prefix = u32::from_le_bytes(*prefix) as usize;
     let mut entries = Vec::new();
     while !frame.is_empty() {
         let (hash, rest) = frame.split_first_chunk::<HASH_LEN>().ok_or_else(malformed)?;
@@ -65,10 +78,10 @@ pub fn parse_frame(mut frame: &[u8]) -> Result<Vec<ChunkEntry<'_>>> {
         entries.push(ChunkEntry { hash: *hash, data });
         frame = rest;
     }
-    if entries.is_empty() {
+    if prefix == 0 && entries.is_empty() {
         return Err(malformed());
     }
-    Ok(entries)
+    Ok(ListFrame { prefix, entries })
 }
 
 /// A stored list, as `chunk_list` holds it.
@@ -197,19 +210,23 @@ pub(super) fn put_list(
     key: ChannelKey,
     version: &str,
     parent_version: Option<&str>,
-    entries: &[ChunkEntry],
+    frame: &ListFrame,
 ) -> Result<()> {
     let parent = match parent_version {
         Some(v) => stored_list(conn, key, v)?.map(|list| resolve(conn, key, v, list)).transpose()?,
         None => None,
     };
     let known = parent.as_ref().map_or(&[][..], |p| &p.hashes[..]);
-    // Most steps append: the parent's list is then the new one's prefix, with no set to build.
-    let shared = entries.iter().zip(known).take_while(|(e, h)| e.hash == **h).count();
+    let Some(shared) = known.get(..frame.prefix) else {
+        return Err(Error::new(
+            ErrorCode::ChunkMissing,
+            "the parent checkpoint's message list is not the one sent against",
+        ));
+    };
     let mut parent_set: Option<HashSet<&Hash>> = None;
     let mut insert = conn
         .prepare_cached("INSERT INTO flg_chunks (thread_id, hash, data) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?;
-    for entry in &entries[shared..] {
+    for entry in &frame.entries {
         match entry.data {
             Some(data) => {
                 if chunk_hash(data) != entry.hash {
@@ -225,7 +242,8 @@ pub(super) fn put_list(
             }
         }
     }
-    let hashes: Vec<Hash> = entries.iter().map(|e| e.hash).collect();
+    let mut hashes = shared.to_vec();
+    hashes.extend(frame.entries.iter().map(|e| e.hash));
     let stored = match parent {
         Some(Resolved { base: (base_version, base), .. }) => {
             let prefix = hashes.iter().zip(&base).take_while(|(a, b)| a == b).count();

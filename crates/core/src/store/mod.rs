@@ -15,7 +15,7 @@ use crate::db::Database;
 pub use crate::db::{OpenOptions, Store, Synchronous, MEMORY};
 use crate::error::Result;
 pub use crate::worker::Done;
-pub use chunks::{chunk_hash, parse_frame, ChunkEntry, Hash};
+pub use chunks::{chunk_hash, parse_frame, ChunkEntry, Hash, ListFrame};
 pub use schema::SCHEMA_VERSION;
 pub use stats::StoreStats;
 pub use write::{StoreWorker, WriteJob, Writer};
@@ -56,7 +56,7 @@ pub struct ChannelBlob<'a> {
 pub enum BlobValue<'a> {
     Whole(ValueRef<'a>),
     /// A JSON list given element by element, stored as chunks (see `chunks`).
-    List(Vec<ChunkEntry<'a>>),
+    List(ListFrame<'a>),
 }
 
 #[derive(Debug, Clone)]

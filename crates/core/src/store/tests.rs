@@ -473,15 +473,19 @@ fn stats_do_not_count_a_value_twice_when_a_row_keeps_it_and_a_blob_holds_it_too(
     assert!(stats.file_bytes > 0);
 }
 
-/// A message list's elements, and their frame entries: `with_bytes[i]` says whether element i
-/// carries its bytes or only its hash.
-fn list_blob<'a>(version: &'a str, elements: &'a [String], with_bytes: &[bool]) -> ChannelBlob<'a> {
+/// A message list that shares its first `prefix` elements with the parent's list, then has
+/// `elements`: `with_bytes[i]` says whether element i carries its bytes or only its hash.
+fn list_after<'a>(version: &'a str, prefix: usize, elements: &'a [String], with_bytes: &[bool]) -> ChannelBlob<'a> {
     let entries = elements
         .iter()
         .zip(with_bytes)
         .map(|(e, &bytes)| ChunkEntry { hash: chunk_hash(e.as_bytes()), data: bytes.then_some(e.as_bytes()) })
         .collect();
-    ChannelBlob { channel: "messages", version, value: BlobValue::List(entries) }
+    ChannelBlob { channel: "messages", version, value: BlobValue::List(ListFrame { prefix, entries }) }
+}
+
+fn list_blob<'a>(version: &'a str, elements: &'a [String], with_bytes: &[bool]) -> ChannelBlob<'a> {
+    list_after(version, 0, elements, with_bytes)
 }
 
 fn message(i: usize) -> String {
@@ -519,10 +523,15 @@ fn a_growing_message_list_stores_each_message_once_and_reads_back_whole() {
     let store = memory();
     let all: Vec<String> = (0..300).map(message).collect();
     for n in 1..=all.len() {
-        // As the saver sends them: the newest message with its bytes, the others by hash.
-        let with_bytes: Vec<bool> = (0..n).map(|i| i == n - 1).collect();
+        // As the saver sends them: the parent's list as a prefix, then the newest message. Every
+        // tenth put sends the others by hash instead of as a prefix.
         let (id, parent) = (format!("{n:04}"), format!("{:04}", n - 1));
-        try_put(&store, &id, (n > 1).then_some(&parent), list_blob(&id, &all[..n], &with_bytes)).unwrap();
+        let blob = if n % 10 == 0 {
+            list_blob(&id, &all[..n], &(0..n).map(|i| i == n - 1).collect::<Vec<_>>())
+        } else {
+            list_after(&id, n - 1, &all[n - 1..n], &[true])
+        };
+        try_put(&store, &id, (n > 1).then_some(&parent), blob).unwrap();
     }
     assert_eq!(count(&store, "SELECT count(*) FROM flg_chunks"), 300);
     for n in [1, 2, 17, 18, 19, 150, 299, 300] {
@@ -548,6 +557,9 @@ fn a_message_sent_by_hash_alone_must_be_stored_in_the_thread() {
     // Not stored anywhere: refused, and nothing of the put is kept.
     let err = try_put(&store, "1", None, list_blob("1", &all[..2], &[true, false])).unwrap_err();
     assert_eq!(err.code, ErrorCode::ChunkMissing);
+    // Nor is a prefix of a parent list that is not there.
+    let err = try_put(&store, "1", None, list_after("1", 1, &all[1..2], &[true])).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ChunkMissing);
     assert_eq!(count(&store, "SELECT count(*) FROM flg_checkpoints"), 0);
     assert_eq!(count(&store, "SELECT count(*) FROM flg_chunks"), 0);
     try_put(&store, "1", None, list_blob("1", &all[..2], &[true, true])).unwrap();
@@ -555,6 +567,12 @@ fn a_message_sent_by_hash_alone_must_be_stored_in_the_thread() {
     try_put(&store, "2", Some("1"), list_blob("2", &all[..1], &[false])).unwrap();
     try_put(&store, "3", Some("2"), list_blob("3", &all[..2], &[false, false])).unwrap();
     assert_eq!(messages_at(&store, "t", "3"), joined(&all[..2]));
+    // A prefix longer than the parent's list.
+    let err = try_put(&store, "4", Some("3"), list_after("4", 3, &all[2..], &[true])).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ChunkMissing);
+    // A list that drops its last message is the parent's prefix alone.
+    try_put(&store, "4", Some("3"), list_after("4", 1, &[], &[])).unwrap();
+    assert_eq!(messages_at(&store, "t", "4"), joined(&all[..1]));
     // Another thread does not share this thread's messages.
     let put_other = |data: bool| {
         let versions = r#"{"messages":"1"}"#;
@@ -586,8 +604,8 @@ fn bytes_that_do_not_match_their_hash_are_refused() {
     let store = memory();
     let all = [message(0)];
     let mut blob = list_blob("1", &all, &[true]);
-    let BlobValue::List(entries) = &mut blob.value else { unreachable!() };
-    entries[0].data = Some(b"{\"other\":1}");
+    let BlobValue::List(frame) = &mut blob.value else { unreachable!() };
+    frame.entries[0].data = Some(b"{\"other\":1}");
     assert_eq!(try_put(&store, "1", None, blob).unwrap_err().code, ErrorCode::InvalidArgument);
     assert_eq!(count(&store, "SELECT count(*) FROM flg_chunks"), 0);
 }
@@ -619,12 +637,17 @@ fn a_missing_or_damaged_stored_list_is_reported_not_a_panic() {
 
 #[test]
 fn malformed_frames_are_invalid_arguments() {
-    let hash = [7u8; 32];
-    let mut frame = hash.to_vec();
+    let mut frame = 2u32.to_le_bytes().to_vec();
+    frame.extend_from_slice(&[7u8; 32]);
     frame.extend_from_slice(&3u32.to_le_bytes());
     frame.extend_from_slice(b"abc");
-    assert_eq!(parse_frame(&frame).unwrap()[0].data, Some(&b"abc"[..]));
-    for cut in 0..frame.len() {
+    let parsed = parse_frame(&frame).unwrap();
+    assert_eq!((parsed.prefix, parsed.entries[0].data), (2, Some(&b"abc"[..])));
+    // A cut after the prefix is a list of the parent's elements alone; any other cut is malformed.
+    for cut in (0..frame.len()).filter(|&cut| cut != 4) {
         assert_eq!(parse_frame(&frame[..cut]).unwrap_err().code, ErrorCode::InvalidArgument, "cut at {cut}");
     }
+    assert_eq!(parse_frame(&frame[..4]).unwrap().entries.len(), 0);
+    // An empty list is never framed.
+    assert_eq!(parse_frame(&0u32.to_le_bytes()).unwrap_err().code, ErrorCode::InvalidArgument);
 }

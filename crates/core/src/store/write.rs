@@ -42,11 +42,11 @@ impl Writer<'_> {
                     kept.push((b.channel, *value));
                 }
                 BlobValue::Whole(value) => self.insert_blob(put, b.channel, b.version, *value)?,
-                BlobValue::List(entries) => {
+                BlobValue::List(frame) => {
                     let key =
                         ChannelKey { thread_id: put.thread_id, checkpoint_ns: put.checkpoint_ns, channel: b.channel };
                     let parent_version = parent.as_ref().and_then(|p| p.versions.get(b.channel)).map(version_text);
-                    chunks::put_list(self.conn, key, b.version, parent_version.as_deref(), entries)?;
+                    chunks::put_list(self.conn, key, b.version, parent_version.as_deref(), frame)?;
                 }
             }
         }
