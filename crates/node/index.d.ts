@@ -58,6 +58,11 @@ export declare class NativeCheckpointStore {
   /** Resolves to the counts and byte totals of the whole database, read in one transaction. */
   stats(): Promise<CheckpointStoreStats>
   deleteThread(threadId: string): Promise<void>
+  /**
+   * Keeps the `keep_last` latest checkpoints of each namespace of `thread_id` (or of every thread)
+   * and the ancestors their delta channels are rebuilt from; deletes the rest, in one transaction.
+   */
+  prune(threadId: string | undefined | null, keepLast: number): Promise<CheckpointStorePruned>
   /** Closes the database once the calls already made are done; later calls reject with `FLG_CLOSED`. */
   close(): Promise<void>
 }
@@ -108,6 +113,16 @@ export interface CheckpointStoreOptions {
   synchronous?: string
   /** How long to wait for another connection's lock, in milliseconds (default 5000). */
   busyTimeoutMs?: number
+}
+
+/** What `prune()` resolves to: how many of each were deleted. */
+export interface CheckpointStorePruned {
+  checkpoints: number
+  writes: number
+  /** Channel values stored apart from their checkpoint. */
+  blobs: number
+  /** Messages of message lists. */
+  messages: number
 }
 
 /** What `stats()` resolves to: the totals of core's `StoreStats`, as JS numbers. */

@@ -1,6 +1,6 @@
 use fast_langgraph_core::store::{
-    parse_frame, BlobValue, ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, PutCheckpoint, PutWrites,
-    ReadJob, StoreStats, StoreWorker, Synchronous, ValueRef, Write, WriteJob, Writer,
+    parse_frame, BlobValue, ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, Pruned, PutCheckpoint,
+    PutWrites, ReadJob, StoreStats, StoreWorker, Synchronous, ValueRef, Write, WriteJob, Writer,
 };
 use fast_langgraph_core::{Error, ErrorCode, Result};
 use napi::bindgen_prelude::{Buffer, PromiseRaw, Uint8ArraySlice};
@@ -95,6 +95,28 @@ impl From<StoreStats> for CheckpointStoreStats {
             logical_bytes: s.logical_bytes as f64,
             dedup_ratio: s.dedup_ratio(),
             file_bytes: s.file_bytes as f64,
+        }
+    }
+}
+
+/// What `prune()` resolves to: how many of each were deleted.
+#[napi(object)]
+pub struct CheckpointStorePruned {
+    pub checkpoints: f64,
+    pub writes: f64,
+    /// Channel values stored apart from their checkpoint.
+    pub blobs: f64,
+    /// Messages of message lists.
+    pub messages: f64,
+}
+
+impl From<Pruned> for CheckpointStorePruned {
+    fn from(p: Pruned) -> Self {
+        CheckpointStorePruned {
+            checkpoints: p.checkpoints as f64,
+            writes: p.writes as f64,
+            blobs: p.blobs as f64,
+            messages: p.messages as f64,
         }
     }
 }
@@ -328,6 +350,24 @@ impl NativeCheckpointStore {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn delete_thread<'env>(&self, env: &'env Env, thread_id: String) -> napi::Result<PromiseRaw<'env, ()>> {
         self.write(env, Box::new(move |w| w.delete_thread(&thread_id).map(|()| Reply::Undefined)))
+    }
+
+    /// Keeps the `keep_last` latest checkpoints of each namespace of `thread_id` (or of every thread)
+    /// and the ancestors their delta channels are rebuilt from; deletes the rest, in one transaction.
+    #[napi(ts_return_type = "Promise<CheckpointStorePruned>")]
+    pub fn prune<'env>(
+        &self,
+        env: &'env Env,
+        thread_id: Option<String>,
+        keep_last: f64,
+    ) -> napi::Result<PromiseRaw<'env, CheckpointStorePruned>> {
+        if keep_last.fract() != 0.0 || !(1.0..=f64::from(u32::MAX)).contains(&keep_last) {
+            return Err(napi::Error::from_reason(format!(
+                "FLG_INVALID_ARGUMENT: keepLast must be a whole number from 1 to {}, not {keep_last}",
+                u32::MAX
+            )));
+        }
+        self.write(env, Box::new(move |w| Ok(Reply::Pruned(w.prune(thread_id.as_deref(), keep_last as usize)?))))
     }
 
     /// Closes the database once the calls already made are done; later calls reject with `FLG_CLOSED`.

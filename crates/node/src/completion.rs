@@ -8,12 +8,12 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use fast_langgraph_core::store::{Done, StoreStats, TypedValue};
+use fast_langgraph_core::store::{Done, Pruned, StoreStats, TypedValue};
 use napi::bindgen_prelude::{Buffer, PromiseRaw, ToNapiValue};
 use napi::{check_status, sys, Env};
 
 use crate::cache::CachedValue;
-use crate::checkpoint::CheckpointStoreStats;
+use crate::checkpoint::{CheckpointStorePruned, CheckpointStoreStats};
 
 /// What a call resolves to.
 #[derive(Default)]
@@ -24,6 +24,7 @@ pub enum Reply {
     /// Cache values, `null` for a miss.
     Values(Vec<Option<TypedValue>>),
     Stats(StoreStats),
+    Pruned(Pruned),
 }
 
 struct Shared {
@@ -259,6 +260,7 @@ unsafe fn reply_value(env: sys::napi_env, reply: Reply) -> napi::Result<sys::nap
             unsafe { Vec::to_napi_value(env, values) }
         }
         Reply::Stats(stats) => unsafe { CheckpointStoreStats::to_napi_value(env, stats.into()) },
+        Reply::Pruned(pruned) => unsafe { CheckpointStorePruned::to_napi_value(env, pruned.into()) },
     }
 }
 

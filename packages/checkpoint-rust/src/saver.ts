@@ -68,6 +68,24 @@ export interface RustSqliteSaverStats {
   fileBytes: number;
 }
 
+/** What `RustSqliteSaver.prune()` deleted. */
+export interface RustSqliteSaverPruned {
+  checkpoints: number;
+  /** Pending writes of the deleted checkpoints. */
+  writes: number;
+  /** Channel values stored apart from their checkpoint (one per channel and version) that no kept checkpoint lists. */
+  blobs: number;
+  /** Messages of message lists that no kept checkpoint holds. */
+  messages: number;
+}
+
+export interface RustSqliteSaverPruneOptions {
+  /** The thread to prune; every thread when absent. */
+  threadId?: string;
+  /** How many of the latest checkpoints of each namespace to keep: a whole number, at least 1. */
+  keepLast: number;
+}
+
 const MEMORY = ":memory:";
 const EMPTY_VALUE: TypedBytes = ["empty", new Uint8Array(0)];
 /**
@@ -294,6 +312,26 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
    */
   stats(): Promise<RustSqliteSaverStats> {
     return this.#track(() => this.#native((s) => s.stats()));
+  }
+
+  /**
+   * Deletes old checkpoints: keeps the `keepLast` latest of each namespace of the thread (or of
+   * every thread), and the older ones a kept checkpoint's delta channels (`DeltaChannel`) are
+   * rebuilt from, so that every kept checkpoint reads back as before. Deletes the other checkpoints
+   * with their pending writes, then the channel values and messages nothing kept refers to, in one
+   * transaction. The file keeps its size: SQLite reuses the freed pages (`VACUUM` returns them).
+   */
+  prune(options: RustSqliteSaverPruneOptions): Promise<RustSqliteSaverPruned> {
+    return this.#track(async () => {
+      const { threadId, keepLast } = options ?? {};
+      if (threadId !== undefined && typeof threadId !== "string") {
+        throw new FastLangGraphError("FLG_INVALID_ARGUMENT", "prune({ threadId }) must be a string when given");
+      }
+      if (typeof keepLast !== "number") {
+        throw new FastLangGraphError("FLG_INVALID_ARGUMENT", "prune needs keepLast: how many checkpoints to keep");
+      }
+      return this.#native((s) => s.prune(threadId, keepLast));
+    });
   }
 
   /** One walk of the parent chain inside SQLite, instead of one `getTuple` per ancestor. */

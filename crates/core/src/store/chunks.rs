@@ -275,6 +275,19 @@ fn chunk_exists(conn: &Connection, thread_id: &str, hash: &Hash) -> Result<bool>
         .is_some())
 }
 
+/// The hashes of the list stored at `version`, in order.
+pub(super) fn list_hashes(conn: &Connection, key: ChannelKey, version: &str, chunk_list: &[u8]) -> Result<Vec<Hash>> {
+    Ok(resolve(conn, key, version, StoredList::decode(chunk_list)?)?.hashes)
+}
+
+/// The version of the full list a stored delta builds on; `None` for a full list.
+pub(super) fn list_base(chunk_list: &[u8]) -> Result<Option<String>> {
+    Ok(match StoredList::decode(chunk_list)? {
+        StoredList::Full(_) => None,
+        StoredList::Delta { base_version, .. } => Some(base_version),
+    })
+}
+
 /// Elements already read in one call (a `list` page holds many versions of one conversation).
 #[derive(Default)]
 pub(super) struct ChunkMemo {
@@ -289,7 +302,7 @@ pub(super) fn read_list(
     chunk_list: &[u8],
     memo: &mut ChunkMemo,
 ) -> Result<Vec<u8>> {
-    let Resolved { hashes, .. } = resolve(conn, key, version, StoredList::decode(chunk_list)?)?;
+    let hashes = list_hashes(conn, key, version, chunk_list)?;
     let mut select = conn.prepare_cached("SELECT data FROM flg_chunks WHERE thread_id = ?1 AND hash = ?2")?;
     let mut out = vec![b'['];
     for (i, hash) in hashes.iter().enumerate() {
@@ -319,7 +332,7 @@ pub(super) fn list_size(
     chunk_list: &[u8],
     sizes: &HashMap<Hash, i64>,
 ) -> Result<i64> {
-    let Resolved { hashes, .. } = resolve(conn, key, version, StoredList::decode(chunk_list)?)?;
+    let hashes = list_hashes(conn, key, version, chunk_list)?;
     // The brackets, and a comma between two elements.
     let punctuation = 1 + hashes.len().max(1) as i64;
     Ok(hashes.iter().map(|h| sizes.get(h).copied().unwrap_or(0)).sum::<i64>() + punctuation)

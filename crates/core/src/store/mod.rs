@@ -4,6 +4,7 @@
 mod chunks;
 mod filter;
 mod inline;
+mod prune;
 mod read;
 mod schema;
 mod stats;
@@ -16,6 +17,7 @@ pub use crate::db::{OpenOptions, Store, Synchronous, MEMORY};
 use crate::error::Result;
 pub use crate::worker::Done;
 pub use chunks::{chunk_hash, parse_frame, ChunkEntry, Hash, ListFrame};
+pub use prune::Pruned;
 pub use schema::SCHEMA_VERSION;
 pub use stats::StoreStats;
 pub use write::{StoreWorker, WriteJob, Writer};

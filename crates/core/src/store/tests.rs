@@ -651,3 +651,101 @@ fn malformed_frames_are_invalid_arguments() {
     // An empty list is never framed.
     assert_eq!(parse_frame(&0u32.to_le_bytes()).unwrap_err().code, ErrorCode::InvalidArgument);
 }
+
+fn put_with_metadata(
+    store: &CheckpointStore,
+    thread: &str,
+    id: &str,
+    parent: Option<&str>,
+    versions: &str,
+    metadata: &str,
+    blobs: Vec<ChannelBlob>,
+) {
+    let put = PutCheckpoint {
+        thread_id: thread,
+        checkpoint_ns: "",
+        checkpoint_id: id,
+        parent_checkpoint_id: parent,
+        checkpoint: json_ref("{}"),
+        metadata: json_ref(metadata),
+        channel_versions: versions,
+        blobs,
+    };
+    store.write(|w| w.put(&put)).unwrap();
+}
+
+fn tuples(store: &CheckpointStore, thread: &str) -> Vec<(String, Vec<(String, String)>, Vec<PendingWrite>)> {
+    let query = ListQuery { thread_id: Some(thread.into()), page_size: 1000, ..Default::default() };
+    store
+        .list(&query)
+        .unwrap()
+        .tuples
+        .iter()
+        .map(|t| (t.checkpoint_id.clone(), values(t), t.pending_writes.clone()))
+        .collect()
+}
+
+#[test]
+fn prune_keeps_the_latest_checkpoints_and_what_they_read_and_deletes_the_rest() {
+    let store = memory();
+    let all: Vec<String> = (0..60).map(message).collect();
+    let big = format!("\"{}\"", "d".repeat(inline::BUDGET));
+    for n in 1..=60usize {
+        let (id, parent) = (format!("{n:04}"), format!("{:04}", n - 1));
+        let versions = format!(r#"{{"messages":"{n}","doc":"1","n":"{n}"}}"#);
+        let n_text = n.to_string();
+        let mut blobs = vec![list_after(&n_text, n - 1, &all[n - 1..n], &[true]), blob("n", &n_text, &n_text)];
+        if n == 1 {
+            blobs.push(blob("doc", "1", &big));
+        }
+        put_with_metadata(&store, "t", &id, (n > 1).then_some(&parent), &versions, "{}", blobs);
+        put_writes(&store, "t", &id, "task", "", &[(0, "n", &n_text)]);
+    }
+    put(&store, "other", "1", None, r#"{"x":"1"}"#, vec![blob("x", "1", "1")]);
+    let before = tuples(&store, "t");
+    let other = tuples(&store, "other");
+    let pruned = store.write(|w| w.prune(Some("t"), 3)).unwrap();
+    assert_eq!((pruned.checkpoints, pruned.writes), (57, 57));
+    // The 3 latest read back as before, the unchanged document included; the other thread is untouched.
+    assert_eq!(tuples(&store, "t"), before[..3].to_vec());
+    assert_eq!(tuples(&store, "other"), other);
+    // Only the messages of the 3 kept lists are left: all 60, since the latest holds them all.
+    assert_eq!(count(&store, "SELECT count(*) FROM flg_chunks WHERE thread_id = 't'"), 60);
+    assert!(pruned.blobs > 0);
+    // A list that drops messages, then pruning to it, frees the messages nothing holds any more.
+    let versions = r#"{"messages":"61","doc":"1","n":"60"}"#;
+    put_with_metadata(&store, "t", "0061", Some("0060"), versions, "{}", vec![list_after("61", 2, &[], &[])]);
+    let pruned = store.write(|w| w.prune(None, 1)).unwrap();
+    assert_eq!((pruned.checkpoints, pruned.messages), (3, 58));
+    assert_eq!(messages_at(&store, "t", "0061"), joined(&all[..2]));
+    assert_eq!(tuples(&store, "t")[0].1.iter().find(|(c, _)| c == "doc").unwrap().1, big);
+    assert_eq!(tuples(&store, "other"), other);
+    assert_eq!(store.write(|w| w.prune(None, 0)).unwrap_err().code, ErrorCode::InvalidArgument);
+}
+
+#[test]
+fn prune_keeps_the_ancestors_a_delta_channel_is_rebuilt_from() {
+    let store = memory();
+    // Channel "d" is a delta channel: a value at checkpoint 2 only, then writes on each checkpoint.
+    for n in 1..=8usize {
+        let (id, parent) = (format!("{n}"), format!("{}", n - 1));
+        let versions = format!(r#"{{"d":"{n}","n":"{n}"}}"#);
+        let n_text = n.to_string();
+        let mut blobs = vec![blob("n", &n_text, &n_text)];
+        // LangGraph names the delta channels not snapshotted in this checkpoint.
+        let metadata = if n == 2 { "{}" } else { r#"{"counters_since_delta_snapshot":{"d":[1,1]}}"# };
+        if n == 2 {
+            blobs.push(blob("d", &n_text, "[\"seed\"]"));
+        }
+        put_with_metadata(&store, "t", &id, (n > 1).then_some(&parent), &versions, metadata, blobs);
+        put_writes(&store, "t", &id, "task", "", &[(0, "d", &format!("\"w{n}\""))]);
+    }
+    let history =
+        |store: &CheckpointStore| store.delta_channel_history("t", "", Some("8"), &["d".to_string()]).unwrap();
+    let before = history(&store);
+    assert_eq!(before[0].writes.len(), 6);
+    let pruned = store.write(|w| w.prune(None, 1)).unwrap();
+    // 8 is kept, and 7 back to 2, which holds the seed; only 1 goes.
+    assert_eq!(pruned.checkpoints, 1);
+    assert_eq!(history(&store), before);
+}

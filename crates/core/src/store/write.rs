@@ -11,7 +11,7 @@ use crate::worker::{Done, Worker};
 /// The write operations, run inside a transaction that `CheckpointStore::write` or
 /// `CheckpointStore::write_group` owns: a caller never commits half of one.
 pub struct Writer<'c> {
-    conn: &'c Connection,
+    pub(super) conn: &'c Connection,
 }
 
 struct ParentValues {
