@@ -113,6 +113,8 @@ export interface CheckpointStoreOptions {
   synchronous?: string
   /** How long to wait for another connection's lock, in milliseconds (default 5000). */
   busyTimeoutMs?: number
+  /** `"none"` (default) or `"zstd"`: channel values, writes and messages stored compressed. */
+  compression?: string
 }
 
 /** What `prune()` resolves to: how many of each were deleted. */

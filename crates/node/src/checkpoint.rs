@@ -1,6 +1,6 @@
 use fast_langgraph_core::store::{
-    parse_frame, BlobValue, ChannelBlob, CheckpointStore, ListCursor, ListQuery, OpenOptions, Pruned, PutCheckpoint,
-    PutWrites, ReadJob, StoreStats, StoreWorker, Synchronous, ValueRef, Write, WriteJob, Writer,
+    parse_frame, BlobValue, ChannelBlob, CheckpointStore, Compression, ListCursor, ListQuery, OpenOptions, Pruned,
+    PutCheckpoint, PutWrites, ReadJob, StoreStats, StoreWorker, Synchronous, ValueRef, Write, WriteJob, Writer,
 };
 use fast_langgraph_core::{Error, ErrorCode, Result};
 use napi::bindgen_prelude::{Buffer, PromiseRaw, Uint8ArraySlice};
@@ -17,6 +17,8 @@ pub struct CheckpointStoreOptions {
     pub synchronous: Option<String>,
     /// How long to wait for another connection's lock, in milliseconds (default 5000).
     pub busy_timeout_ms: Option<f64>,
+    /// `"none"` (default) or `"zstd"`: channel values, writes and messages stored compressed.
+    pub compression: Option<String>,
 }
 
 /// The fields of a `put`, as one JSON array: converting one string costs far less than a N-API
@@ -127,6 +129,7 @@ impl From<Pruned> for CheckpointStorePruned {
 pub struct NativeCheckpointStore {
     worker: StoreWorker<Reply>,
     completer: Completer,
+    compression: Compression,
 }
 
 /// Opens (creating if needed) a checkpoint database; `":memory:"` opens a private in-memory one.
@@ -138,7 +141,18 @@ pub fn open_checkpoint_store(
     options: Option<CheckpointStoreOptions>,
 ) -> napi::Result<NativeCheckpointStore> {
     let mut open = OpenOptions::default();
+    let mut compression = Compression::None;
     if let Some(options) = options {
+        compression = match options.compression.as_deref() {
+            None | Some("none") => Compression::None,
+            Some("zstd") => Compression::Zstd,
+            Some(other) => {
+                return Err(to_napi_error(Error::new(
+                    ErrorCode::InvalidArgument,
+                    format!("compression must be \"none\" or \"zstd\", not {other:?}"),
+                )))
+            }
+        };
         open.synchronous = match options.synchronous.as_deref() {
             None | Some("NORMAL") => Synchronous::Normal,
             Some("FULL") => Synchronous::Full,
@@ -156,6 +170,7 @@ pub fn open_checkpoint_store(
     Ok(NativeCheckpointStore {
         worker: StoreWorker::open(path, open).map_err(to_napi_error)?,
         completer: Completer::new(&env)?,
+        compression,
     })
 }
 
@@ -187,7 +202,8 @@ impl NativeCheckpointStore {
         run: fn(&Writer, &str, &[Vec<u8>]) -> Result<()>,
     ) -> napi::Result<PromiseRaw<'env, T>> {
         let values: Vec<Vec<u8>> = values.iter().map(|v| v.to_vec()).collect();
-        self.write(env, Box::new(move |w| run(w, &header, &values).map(|()| Reply::Undefined)))
+        let compression = self.compression;
+        self.write(env, Box::new(move |w| run(&w.compressed(compression), &header, &values).map(|()| Reply::Undefined)))
     }
 }
 
@@ -362,9 +378,9 @@ impl NativeCheckpointStore {
         keep_last: f64,
     ) -> napi::Result<PromiseRaw<'env, CheckpointStorePruned>> {
         if keep_last.fract() != 0.0 || !(1.0..=f64::from(u32::MAX)).contains(&keep_last) {
-            return Err(napi::Error::from_reason(format!(
-                "FLG_INVALID_ARGUMENT: keepLast must be a whole number from 1 to {}, not {keep_last}",
-                u32::MAX
+            return Err(to_napi_error(Error::new(
+                ErrorCode::InvalidArgument,
+                format!("keepLast must be a whole number from 1 to {}, not {keep_last}", u32::MAX),
             )));
         }
         self.write(env, Box::new(move |w| Ok(Reply::Pruned(w.prune(thread_id.as_deref(), keep_last as usize)?))))

@@ -42,6 +42,12 @@ export interface RustSqliteSaverOptions {
   synchronous?: "NORMAL" | "FULL";
   /** How long a call waits for a lock held by another process, in ms. Default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * `"zstd"`: store channel values, pending writes and messages compressed (each value of 256 bytes
+   * or more, when that makes it smaller). Default `"none"`. A file may hold both, so this can change
+   * between runs; reading never needs it.
+   */
+  compression?: "none" | "zstd";
 }
 
 /** What `RustSqliteSaver.stats()` reports, for the whole database. */
@@ -121,6 +127,7 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
       this.#store = openCheckpointStore(path, {
         synchronous: options.synchronous,
         busyTimeoutMs: options.busyTimeoutMs,
+        compression: options.compression,
       });
     } catch (err) {
       throw fromNativeError(err);

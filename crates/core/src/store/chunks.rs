@@ -27,6 +27,7 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
+use super::compress::{self, Compression};
 use crate::error::{Error, ErrorCode, Result};
 
 pub const HASH_LEN: usize = 32;
@@ -211,6 +212,7 @@ pub(super) fn put_list(
     version: &str,
     parent_version: Option<&str>,
     frame: &ListFrame,
+    compression: Compression,
 ) -> Result<()> {
     let parent = match parent_version {
         Some(v) => stored_list(conn, key, v)?.map(|list| resolve(conn, key, v, list)).transpose()?,
@@ -232,7 +234,7 @@ pub(super) fn put_list(
                 if chunk_hash(data) != entry.hash {
                     return Err(Error::new(ErrorCode::InvalidArgument, "a message's bytes do not match its hash"));
                 }
-                insert.execute(params![key.thread_id, &entry.hash[..], data])?;
+                insert.execute(params![key.thread_id, &entry.hash[..], compress::pack_message(compression, data)])?;
             }
             None => {
                 let in_parent = parent_set.get_or_insert_with(|| known.iter().collect()).contains(&entry.hash);
@@ -317,6 +319,7 @@ pub(super) fn read_list(
             select.query_row(params![key.thread_id, &hash[..]], |r| r.get(0)).optional()?.ok_or_else(|| {
                 Error::new(ErrorCode::Corrupt, format!("a stored message of channel {:?} is missing", key.channel))
             })?;
+        let data = compress::unpack_message(data)?;
         out.extend_from_slice(&data);
         memo.data.insert(*hash, data);
     }

@@ -2,6 +2,7 @@
 //! Postgres saver lays them out, in one SQLite connection shared by every call.
 
 mod chunks;
+mod compress;
 mod filter;
 mod inline;
 mod prune;
@@ -17,6 +18,7 @@ pub use crate::db::{OpenOptions, Store, Synchronous, MEMORY};
 use crate::error::Result;
 pub use crate::worker::Done;
 pub use chunks::{chunk_hash, parse_frame, ChunkEntry, Hash, ListFrame};
+pub use compress::Compression;
 pub use prune::Pruned;
 pub use schema::SCHEMA_VERSION;
 pub use stats::StoreStats;

@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 use serde_json::{Map, Value};
 
 use super::chunks::{self, ChannelKey, ChunkMemo};
+use super::compress;
 use super::filter::MetadataFilter;
 use super::inline;
 use super::{
@@ -151,7 +152,7 @@ impl CheckpointStore {
                  {WRITES_ORDER}"
             ))?;
             let rows = stmt.query_map(params![thread_id, checkpoint_ns, checkpoint_id, channel], pending_write)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            rows.map(|row| row?).collect()
         })
     }
 
@@ -236,12 +237,10 @@ impl CheckpointStore {
     }
 }
 
-fn pending_write(row: &Row<'_>) -> rusqlite::Result<PendingWrite> {
-    Ok(PendingWrite {
-        task_id: row.get(0)?,
-        channel: row.get(1)?,
-        value: TypedValue { kind: row.get(2)?, data: row.get(3)? },
-    })
+/// A write as stored; the outer result is SQLite's, the inner one decompression's.
+fn pending_write(row: &Row<'_>) -> rusqlite::Result<Result<PendingWrite>> {
+    let (task_id, channel) = (row.get(0)?, row.get(1)?);
+    Ok(compress::unpack(row.get(2)?, row.get(3)?).map(|value| PendingWrite { task_id, channel, value }))
 }
 
 /// A checkpoint's pending writes in `writesSortKey` order: (task_path, task_id, idx).
@@ -256,7 +255,7 @@ fn checkpoint_writes(
          WHERE thread_id = ?1 AND checkpoint_ns = ?2 AND checkpoint_id = ?3 {WRITES_ORDER}"
     ))?;
     let rows = stmt.query_map(params![thread_id, checkpoint_ns, checkpoint_id], pending_write)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    rows.map(|row| row?).collect()
 }
 
 pub(super) fn parse_versions(json: &str) -> Result<Map<String, Value>> {
@@ -274,7 +273,9 @@ pub(super) fn version_text(version: &Value) -> String {
 /// The stored value of a channel at a version; `None` when absent or recorded as empty.
 fn load_blob(conn: &Connection, key: ChannelKey, version: &Value, memo: &mut ChunkMemo) -> Result<Option<TypedValue>> {
     let version = version_text(version);
-    let row: Option<(String, Option<Vec<u8>>, Option<Vec<u8>>)> = conn
+    // (type, whole value, stored list): one of the last two.
+    type BlobRow = (String, Option<Vec<u8>>, Option<Vec<u8>>);
+    let row: Option<BlobRow> = conn
         .prepare_cached(
             "SELECT type, blob, chunk_list FROM flg_checkpoint_blobs
              WHERE thread_id = ?1 AND checkpoint_ns = ?2 AND channel = ?3 AND version = ?4",
@@ -284,11 +285,11 @@ fn load_blob(conn: &Connection, key: ChannelKey, version: &Value, memo: &mut Chu
         })
         .optional()?;
     let Some((kind, blob, list)) = row else { return Ok(None) };
-    let data = match list {
-        Some(list) => chunks::read_list(conn, key, &version, &list, memo)?,
-        None => blob.unwrap_or_default(),
+    let value = match list {
+        Some(list) => TypedValue { kind, data: chunks::read_list(conn, key, &version, &list, memo)? },
+        None => compress::unpack(kind, blob.unwrap_or_default())?,
     };
-    Ok(Some(TypedValue { kind, data }).filter(|v| v.kind != "empty"))
+    Ok(Some(value).filter(|v| v.kind != "empty"))
 }
 
 /// A checkpoint's value of `channel`: kept in its row, or else stored as a blob.

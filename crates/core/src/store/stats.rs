@@ -6,7 +6,10 @@ use std::collections::{HashMap, HashSet};
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 
+use rusqlite::functions::FunctionFlags;
+
 use super::chunks::{self, ChannelKey, Hash};
+use super::compress;
 use super::{inline, CheckpointStore};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -40,15 +43,29 @@ impl StoreStats {
     }
 }
 
-type Counts = (i64, i64, i64, i64, i64, i64, i64);
+type Counts = (i64, i64, i64, i64, i64, i64, i64, i64);
+
+/// SQL `flg_original_size(type, bytes)`: a value's size before compression (`compress`).
+const ORIGINAL_SIZE: &str = "flg_original_size";
 
 impl CheckpointStore {
     /// The totals of the whole database, read from one snapshot.
     pub fn stats(&self) -> Result<StoreStats> {
         self.db.snapshot(|tx| {
+            tx.create_scalar_function(
+                ORIGINAL_SIZE,
+                2,
+                FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+                |ctx| {
+                    let compressed = ctx.get_raw(0).as_str_or_null()?.is_some_and(compress::is_compressed_type);
+                    let data = ctx.get_raw(1).as_blob_or_null()?;
+                    Ok(data.map(|d| if compressed { compress::original_size(d) } else { d.len() as i64 }))
+                },
+            )?;
             // octet_length reads a value's size from the record header, without loading the value.
-            let (threads, checkpoints, writes, row_bytes, blob_bytes, write_bytes, file_bytes): Counts = tx.query_row(
-                "SELECT
+            let (threads, checkpoints, writes, row_bytes, blob_bytes, write_bytes, write_original, file_bytes): Counts =
+                tx.query_row(
+                    "SELECT
                      (SELECT count(DISTINCT thread_id) FROM flg_checkpoints),
                      (SELECT count(*) FROM flg_checkpoints),
                      (SELECT count(*) FROM flg_checkpoint_writes),
@@ -58,16 +75,17 @@ impl CheckpointStore {
                          FROM flg_checkpoint_blobs)
                          + (SELECT ifnull(sum(octet_length(data)), 0) FROM flg_chunks),
                      (SELECT ifnull(sum(octet_length(blob)), 0) FROM flg_checkpoint_writes),
+                     (SELECT ifnull(sum(flg_original_size(type, blob)), 0) FROM flg_checkpoint_writes),
                      (SELECT p.page_count * s.page_size FROM pragma_page_count() p, pragma_page_size() s)",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
-            )?;
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+                )?;
             Ok(StoreStats {
                 threads,
                 checkpoints,
                 writes,
                 stored_bytes: row_bytes + blob_bytes + write_bytes,
-                logical_bytes: row_bytes + referenced_blob_bytes(tx)? + write_bytes,
+                logical_bytes: row_bytes + referenced_blob_bytes(tx)? + write_original,
                 file_bytes,
             })
         })
@@ -84,7 +102,7 @@ fn referenced_blob_bytes(tx: &Connection) -> Result<i64> {
     // A rare call: not prepare_cached, so it does not push a hot statement out of the cache.
     let mut stmt = tx.prepare(
         "SELECT c.inline_values, c.thread_id, c.checkpoint_ns,
-             (SELECT json_group_object(j.key, CASE WHEN b.chunk_list IS NULL THEN ifnull(octet_length(b.blob), 0)
+             (SELECT json_group_object(j.key, CASE WHEN b.chunk_list IS NULL THEN ifnull(flg_original_size(b.type, b.blob), 0)
                                                    ELSE b.version END)
               FROM json_each(c.channel_versions) j
               JOIN flg_checkpoint_blobs b
@@ -119,7 +137,8 @@ fn referenced_blob_bytes(tx: &Connection) -> Result<i64> {
 /// The joined size of every message list stored as chunks, by (thread, namespace, channel, version).
 fn list_sizes(tx: &Connection) -> Result<HashMap<(String, String, String, String), i64>> {
     let mut sizes = HashMap::new();
-    let mut stmt = tx.prepare("SELECT hash, octet_length(data) FROM flg_chunks")?;
+    // A message is compressed exactly when it starts with zstd's magic, which `original_size` checks.
+    let mut stmt = tx.prepare("SELECT hash, flg_original_size('zstd:', data) FROM flg_chunks")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let hash: Vec<u8> = row.get(0)?;

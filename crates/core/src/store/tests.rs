@@ -749,3 +749,49 @@ fn prune_keeps_the_ancestors_a_delta_channel_is_rebuilt_from() {
     assert_eq!(pruned.checkpoints, 1);
     assert_eq!(history(&store), before);
 }
+
+#[test]
+fn compressed_values_read_back_as_written_and_stats_count_them_both_ways() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let path = file.path().to_str().unwrap();
+    let doc = format!("\"{}\"", "lorem ipsum dolor sit amet ".repeat(400));
+    let all: Vec<String> = (0..40).map(message).collect();
+    let versions = r#"{"doc":"1","messages":"1"}"#;
+    let plain_stats;
+    {
+        let plain = CheckpointStore::open(path, OpenOptions::default()).unwrap();
+        let put = |store: &CheckpointStore, compression: Compression, id: &str| {
+            let blobs = vec![blob("doc", "1", &doc), list_blob("1", &all, &vec![true; all.len()])];
+            let put = PutCheckpoint {
+                thread_id: id,
+                checkpoint_ns: "",
+                checkpoint_id: "1",
+                parent_checkpoint_id: None,
+                checkpoint: json_ref("{}"),
+                metadata: json_ref("{}"),
+                channel_versions: versions,
+                blobs,
+            };
+            store.write(|w| w.compressed(compression).put(&put)).unwrap();
+            let write = [(0, "doc", doc.as_str())];
+            let ws = writes(id, "1", "task", "", &write);
+            store.write(|w| w.compressed(compression).put_writes(&ws)).unwrap();
+        };
+        put(&plain, Compression::None, "plain");
+        plain_stats = plain.stats().unwrap();
+        // The same values compressed, in the same file: both read back alike.
+        put(&plain, Compression::Zstd, "zstd");
+    }
+    let store = CheckpointStore::open(path, OpenOptions::default()).unwrap();
+    let read = |thread: &str| {
+        let t = store.get_tuple(thread, "", None).unwrap().unwrap();
+        (values(&t), t.pending_writes.iter().map(|w| (w.value.kind.clone(), w.value.data.clone())).collect::<Vec<_>>())
+    };
+    assert_eq!(read("zstd"), read("plain"));
+    assert_eq!(read("plain").0, vec![("doc".into(), doc.clone()), ("messages".into(), joined(&all))]);
+    let both = store.stats().unwrap();
+    // Logically the two threads are the same; stored compressed, the second takes far less.
+    assert_eq!(both.logical_bytes, 2 * plain_stats.logical_bytes);
+    let zstd_stored = both.stored_bytes - plain_stats.stored_bytes;
+    assert!(zstd_stored * 4 < plain_stats.stored_bytes, "{zstd_stored} vs {}", plain_stats.stored_bytes);
+}

@@ -2,6 +2,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
 use super::chunks::{self, ChannelKey};
+use super::compress::{self, Compression};
 use super::read::{parse_versions, version_text};
 use super::{inline, BlobValue, CheckpointStore, PutCheckpoint, PutWrites, TypedValue, ValueRef};
 use crate::db::{OpenOptions, TxJob};
@@ -12,6 +13,7 @@ use crate::worker::{Done, Worker};
 /// `CheckpointStore::write_group` owns: a caller never commits half of one.
 pub struct Writer<'c> {
     pub(super) conn: &'c Connection,
+    compression: Compression,
 }
 
 struct ParentValues {
@@ -22,7 +24,12 @@ struct ParentValues {
 /// One write of a group commit.
 pub type WriteJob<'a, T> = Box<dyn FnOnce(&Writer) -> Result<T> + Send + 'a>;
 
-impl Writer<'_> {
+impl<'c> Writer<'c> {
+    /// The same writer, storing values compressed as `compression` says.
+    pub fn compressed(&self, compression: Compression) -> Writer<'c> {
+        Writer { conn: self.conn, compression }
+    }
+
     /// Stores a checkpoint. Of the channels named in `newVersions`, small values are kept in its
     /// row and large ones stored once per (channel, version); small values of the other channels
     /// are copied from the parent's row.
@@ -46,7 +53,7 @@ impl Writer<'_> {
                     let key =
                         ChannelKey { thread_id: put.thread_id, checkpoint_ns: put.checkpoint_ns, channel: b.channel };
                     let parent_version = parent.as_ref().and_then(|p| p.versions.get(b.channel)).map(version_text);
-                    chunks::put_list(self.conn, key, b.version, parent_version.as_deref(), frame)?;
+                    chunks::put_list(self.conn, key, b.version, parent_version.as_deref(), frame, self.compression)?;
                 }
             }
         }
@@ -120,13 +127,14 @@ impl Writer<'_> {
 
     fn insert_blob(&self, put: &PutCheckpoint, channel: &str, version: &str, value: ValueRef) -> Result<()> {
         // A (channel, version) pair never changes value, so an existing row is kept.
+        let (kind, data) = compress::pack(self.compression, value.kind, value.data);
         self.conn
             .prepare_cached(
                 "INSERT INTO flg_checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT DO NOTHING",
             )?
-            .execute(params![put.thread_id, put.checkpoint_ns, channel, version, value.kind, value.data])?;
+            .execute(params![put.thread_id, put.checkpoint_ns, channel, version, kind, data])?;
         Ok(())
     }
 
@@ -151,6 +159,7 @@ impl Writer<'_> {
         )?;
         for w in &put.writes {
             let stmt = if w.idx < 0 { &mut replace } else { &mut insert };
+            let (kind, data) = compress::pack(self.compression, w.value.kind, w.value.data);
             stmt.execute(params![
                 put.thread_id,
                 put.checkpoint_ns,
@@ -158,8 +167,8 @@ impl Writer<'_> {
                 put.task_id,
                 w.idx,
                 w.channel,
-                w.value.kind,
-                w.value.data,
+                kind,
+                data,
                 put.task_path
             ])?;
         }
@@ -179,7 +188,7 @@ impl Writer<'_> {
 pub type StoreWorker<T> = Worker<CheckpointStore, T>;
 
 fn in_tx<'a, T: 'a>(job: WriteJob<'a, T>) -> TxJob<'a, T> {
-    Box::new(move |conn| job(&Writer { conn }))
+    Box::new(move |conn| job(&Writer { conn, compression: Compression::None }))
 }
 
 impl<T: Default + Send + 'static> StoreWorker<T> {
@@ -196,7 +205,7 @@ impl<T: Default + Send + 'static> StoreWorker<T> {
 impl CheckpointStore {
     /// Runs `f` in one write transaction: committed if it succeeds, rolled back otherwise.
     pub fn write<T>(&self, f: impl FnOnce(&Writer) -> Result<T>) -> Result<T> {
-        self.db.transact(|conn| f(&Writer { conn }))
+        self.db.transact(|conn| f(&Writer { conn, compression: Compression::None }))
     }
 
     /// Several writes in one commit (`Database::transact_group`): each one that fails is rolled back alone.
