@@ -674,7 +674,10 @@ fn put_with_metadata(
     store.write(|w| w.put(&put)).unwrap();
 }
 
-fn tuples(store: &CheckpointStore, thread: &str) -> Vec<(String, Vec<(String, String)>, Vec<PendingWrite>)> {
+/// (checkpoint id, channel values, pending writes) of each checkpoint of a thread, newest first.
+type Listed = (String, Vec<(String, String)>, Vec<PendingWrite>);
+
+fn tuples(store: &CheckpointStore, thread: &str) -> Vec<Listed> {
     let query = ListQuery { thread_id: Some(thread.into()), page_size: 1000, ..Default::default() };
     store
         .list(&query)
