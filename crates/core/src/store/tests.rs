@@ -498,19 +498,30 @@ fn joined(elements: &[String]) -> String {
     format!("[{}]", elements.join(","))
 }
 
-fn try_put(store: &CheckpointStore, id: &str, parent: Option<&str>, blob: ChannelBlob) -> crate::Result<()> {
-    let versions = format!(r#"{{"messages":"{}"}}"#, blob.version);
-    let put = PutCheckpoint {
-        thread_id: "t",
+/// Checkpoint `id` of `thread` in the root namespace, its checkpoint `{}`.
+fn checkpoint<'a>(
+    thread: &'a str,
+    id: &'a str,
+    parent: Option<&'a str>,
+    versions: &'a str,
+    metadata: &'a str,
+    blobs: Vec<ChannelBlob<'a>>,
+) -> PutCheckpoint<'a> {
+    PutCheckpoint {
+        thread_id: thread,
         checkpoint_ns: "",
         checkpoint_id: id,
         parent_checkpoint_id: parent,
         checkpoint: json_ref("{}"),
-        metadata: json_ref("{}"),
-        channel_versions: &versions,
-        blobs: vec![blob],
-    };
-    store.write(|w| w.put(&put))
+        metadata: json_ref(metadata),
+        channel_versions: versions,
+        blobs,
+    }
+}
+
+fn try_put(store: &CheckpointStore, id: &str, parent: Option<&str>, blob: ChannelBlob) -> crate::Result<()> {
+    let versions = format!(r#"{{"messages":"{}"}}"#, blob.version);
+    store.write(|w| w.put(&checkpoint("t", id, parent, &versions, "{}", vec![blob])))
 }
 
 fn messages_at(store: &CheckpointStore, thread: &str, id: &str) -> String {
@@ -577,18 +588,7 @@ fn a_message_sent_by_hash_alone_must_be_stored_in_the_thread() {
     let put_other = |data: bool| {
         let versions = r#"{"messages":"1"}"#;
         let blob = list_blob("1", &all[..1], &[data]);
-        store.write(|w| {
-            w.put(&PutCheckpoint {
-                thread_id: "other",
-                checkpoint_ns: "",
-                checkpoint_id: "1",
-                parent_checkpoint_id: None,
-                checkpoint: json_ref("{}"),
-                metadata: json_ref("{}"),
-                channel_versions: versions,
-                blobs: vec![blob],
-            })
-        })
+        store.write(|w| w.put(&checkpoint("other", "1", None, versions, "{}", vec![blob])))
     };
     assert_eq!(put_other(false).unwrap_err().code, ErrorCode::ChunkMissing);
     put_other(true).unwrap();
@@ -661,17 +661,7 @@ fn put_with_metadata(
     metadata: &str,
     blobs: Vec<ChannelBlob>,
 ) {
-    let put = PutCheckpoint {
-        thread_id: thread,
-        checkpoint_ns: "",
-        checkpoint_id: id,
-        parent_checkpoint_id: parent,
-        checkpoint: json_ref("{}"),
-        metadata: json_ref(metadata),
-        channel_versions: versions,
-        blobs,
-    };
-    store.write(|w| w.put(&put)).unwrap();
+    store.write(|w| w.put(&checkpoint(thread, id, parent, versions, metadata, blobs))).unwrap();
 }
 
 /// (checkpoint id, channel values, pending writes) of each checkpoint of a thread, newest first.
@@ -765,16 +755,7 @@ fn compressed_values_read_back_as_written_and_stats_count_them_both_ways() {
         let plain = CheckpointStore::open(path, OpenOptions::default()).unwrap();
         let put = |store: &CheckpointStore, compression: Compression, id: &str| {
             let blobs = vec![blob("doc", "1", &doc), list_blob("1", &all, &vec![true; all.len()])];
-            let put = PutCheckpoint {
-                thread_id: id,
-                checkpoint_ns: "",
-                checkpoint_id: "1",
-                parent_checkpoint_id: None,
-                checkpoint: json_ref("{}"),
-                metadata: json_ref("{}"),
-                channel_versions: versions,
-                blobs,
-            };
+            let put = checkpoint(id, "1", None, versions, "{}", blobs);
             store.write(|w| w.compressed(compression).put(&put)).unwrap();
             let write = [(0, "doc", doc.as_str())];
             let ws = writes(id, "1", "task", "", &write);
