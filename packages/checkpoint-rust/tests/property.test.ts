@@ -3,7 +3,7 @@
  * official MemorySaver reads back.
  *
  * Each seed builds the same real LangGraph graph twice (one on MemorySaver, one on RustSqliteSaver: on a
- * file for even seeds, in memory for odd ones) and applies the same random operations to both: new
+ * file for even seeds, in memory for odd ones, compressed for every third) and applies the same random operations to both: new
  * messages, replacements by id, RemoveMessage, updateState on the head, forks from older checkpoints,
  * in-place mutation of message objects the test already sent (then sent again), edits of messages read
  * back, and odd values (unicode, empty strings, 0/-1/1.5/-0, null, undefined, nested data, 10-50 KB
@@ -759,7 +759,7 @@ async function runSequence(seed: number): Promise<void> {
   // change the operations a seed makes.
   const pickRng = new Rng(seed ^ 0x5eed);
   const gen = new Generator(rng, seed);
-  const rustSaver = seed % 2 === 0 ? saverAt() : new RustSqliteSaver();
+  const rustSaver = seed % 2 === 0 ? saverAt(undefined, options(seed)) : new RustSqliteSaver(options(seed));
   const memory: Side = { name: "memory", saver: new MemorySaver(), graph: undefined!, registry: new Map() };
   const rust: Side = { name: "rust", saver: rustSaver, graph: undefined!, registry: new Map() };
   memory.graph = buildGraph(memory.saver);
@@ -791,8 +791,12 @@ async function runSequence(seed: number): Promise<void> {
   }
 }
 
+/** Every third seed stores its values compressed. */
+const options = (seed: number) => (seed % 3 === 0 ? { compression: "zstd" as const } : {});
+
 describe("RustSqliteSaver reads back what MemorySaver reads back, for random operations", () => {
   for (const seed of seedsToRun()) {
-    it(`seed ${seed} (${seed % 2 === 0 ? "file" : "memory"})`, { timeout: 30_000 }, () => runSequence(seed));
+    const where = `${seed % 2 === 0 ? "file" : "memory"}${seed % 3 === 0 ? ", zstd" : ""}`;
+    it(`seed ${seed} (${where})`, { timeout: 30_000 }, () => runSequence(seed));
   }
 });
