@@ -44,11 +44,15 @@ export class MessageList {
   }
 }
 
-/** Where a list is put: a channel of a thread and namespace, in a checkpoint whose parent is `parentId`. */
+/**
+ * Where a list is put: a channel of a thread and namespace, at `version`, in a checkpoint whose
+ * parent is `parentId`.
+ */
 export interface ListPlace {
   threadId: string;
   checkpointNs: string;
   channel: string;
+  version: string;
   checkpointId: string;
   parentId: string | undefined;
 }
@@ -61,7 +65,7 @@ export interface ListPlace {
  * unchanged) and the messages after it. A message the thread stores already is sent by hash alone.
  */
 export class MessageListFramer {
-  readonly #last = new Map<string, { checkpointId: string; items: Encoded[] }>();
+  readonly #last = new Map<string, { checkpointId: string; version: string; items: Encoded[] }>();
 
   /** The frame of `list`; with `everything`, every message whole (after the store found one missing). */
   frame(list: MessageList, place: ListPlace, everything: boolean): Uint8Array {
@@ -72,8 +76,10 @@ export class MessageListFramer {
       const max = Math.min(items.length, last.items.length);
       while (prefix < max && items[prefix] === last.items[prefix]) prefix++;
     }
+    // The store checks that the parent's list is still the version this prefix was taken from.
+    const prefixOf = prefix > 0 ? last!.version : "";
     const sendBytes = (item: Encoded) => everything || item.storedIn !== place.threadId;
-    let size = 4;
+    let size = 8 + Buffer.byteLength(prefixOf);
     for (let i = prefix; i < items.length; i++) {
       const item = items[i];
       item.hash ??= hash("sha256", item.json, "buffer");
@@ -81,6 +87,8 @@ export class MessageListFramer {
     }
     const out = Buffer.allocUnsafe(size);
     let pos = out.writeUInt32LE(prefix, 0);
+    pos = out.writeUInt32LE(Buffer.byteLength(prefixOf), pos);
+    pos += out.write(prefixOf, pos, "utf8");
     for (let i = prefix; i < items.length; i++) {
       const item = items[i];
       pos += item.hash!.copy(out, pos);
@@ -100,7 +108,7 @@ export class MessageListFramer {
     const k = key(place);
     // Re-inserted so that the map's order is least recently stored first.
     this.#last.delete(k);
-    this.#last.set(k, { checkpointId: place.checkpointId, items: list.items });
+    this.#last.set(k, { checkpointId: place.checkpointId, version: place.version, items: list.items });
     if (this.#last.size > MAX_REMEMBERED) this.#last.delete(this.#last.keys().next().value!);
   }
 }

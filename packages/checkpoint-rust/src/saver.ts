@@ -255,6 +255,7 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
         threadId,
         checkpointNs,
         channel: channels[i][0],
+        version: String(channels[i][1]),
         checkpointId: checkpoint.id,
         parentId: config.configurable?.checkpoint_id || undefined,
       });

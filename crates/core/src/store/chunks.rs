@@ -9,7 +9,8 @@
 //! `[` + elements joined by `,` + `]`.
 //!
 //! The caller sends how many leading elements the list shares with the parent checkpoint's list of
-//! the channel, then the hash of each element after those, with its bytes unless it believes the
+//! the channel (and which version of the channel it takes them from), then the hash of each element
+//! after those, with its bytes unless it believes the
 //! thread already stores them. A hash sent alone must be in the parent's list or among the thread's
 //! chunks, and the shared prefix must fit the parent's list; otherwise the put fails with
 //! `FLG_CHUNK_MISSING`, and the caller sends the whole list with every element's bytes. Bytes are
@@ -48,19 +49,24 @@ pub struct ChunkEntry<'a> {
 }
 
 /// A list as the caller hands it in: the first `prefix` elements of the parent checkpoint's list of
-/// the same channel, then `entries`.
+/// the same channel, which the caller knows as version `prefix_of`, then `entries`.
 #[derive(Debug, Clone)]
 pub struct ListFrame<'a> {
     pub prefix: usize,
+    pub prefix_of: &'a str,
     pub entries: Vec<ChunkEntry<'a>>,
 }
 
-/// Reads the caller's frame: a u32 prefix length, then for each further element its hash, a u32
-/// length (`u32::MAX` when the bytes are left out) and the bytes.
+/// Reads the caller's frame: a u32 prefix length, the u32 length and bytes of the version it is
+/// taken from, then for each further element its hash, a u32 length (`u32::MAX` when the bytes
+/// are left out) and the bytes.
 pub fn parse_frame(frame: &[u8]) -> Result<ListFrame<'_>> {
     let malformed = || Error::new(ErrorCode::InvalidArgument, "malformed message-list frame");
-    let (prefix, mut frame) = frame.split_first_chunk::<4>().ok_or_else(malformed)?;
+    let (prefix, frame) = frame.split_first_chunk::<4>().ok_or_else(malformed)?;
     let prefix = u32::from_le_bytes(*prefix) as usize;
+    let (len, frame) = frame.split_first_chunk::<4>().ok_or_else(malformed)?;
+    let (prefix_of, mut frame) = frame.split_at_checked(u32::from_le_bytes(*len) as usize).ok_or_else(malformed)?;
+    let prefix_of = std::str::from_utf8(prefix_of).map_err(|_| malformed())?;
     let mut entries = Vec::new();
     while !frame.is_empty() {
         let (hash, rest) = frame.split_first_chunk::<HASH_LEN>().ok_or_else(malformed)?;
@@ -82,7 +88,7 @@ pub fn parse_frame(frame: &[u8]) -> Result<ListFrame<'_>> {
     if prefix == 0 && entries.is_empty() {
         return Err(malformed());
     }
-    Ok(ListFrame { prefix, entries })
+    Ok(ListFrame { prefix, prefix_of, entries })
 }
 
 /// A stored list, as `chunk_list` holds it.
@@ -219,7 +225,9 @@ pub(super) fn put_list(
         None => None,
     };
     let known = parent.as_ref().map_or(&[][..], |p| &p.hashes[..]);
-    let Some(shared) = known.get(..frame.prefix) else {
+    // The prefix is of the list the caller last stored there; the parent's must be that very version.
+    let same_list = frame.prefix == 0 || parent_version == Some(frame.prefix_of);
+    let Some(shared) = known.get(..frame.prefix).filter(|_| same_list) else {
         return Err(Error::new(
             ErrorCode::ChunkMissing,
             "the parent checkpoint's message list is not the one sent against",

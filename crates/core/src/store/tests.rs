@@ -473,19 +473,25 @@ fn stats_do_not_count_a_value_twice_when_a_row_keeps_it_and_a_blob_holds_it_too(
     assert!(stats.file_bytes > 0);
 }
 
-/// A message list that shares its first `prefix` elements with the parent's list, then has
-/// `elements`: `with_bytes[i]` says whether element i carries its bytes or only its hash.
-fn list_after<'a>(version: &'a str, prefix: usize, elements: &'a [String], with_bytes: &[bool]) -> ChannelBlob<'a> {
+/// A message list that shares its first `prefix` elements with the parent's list, at version
+/// `prefix_of`, then has `elements`: `with_bytes[i]` says whether element i carries its bytes or
+/// only its hash.
+fn list_after<'a>(
+    version: &'a str,
+    (prefix, prefix_of): (usize, &'a str),
+    elements: &'a [String],
+    with_bytes: &[bool],
+) -> ChannelBlob<'a> {
     let entries = elements
         .iter()
         .zip(with_bytes)
         .map(|(e, &bytes)| ChunkEntry { hash: chunk_hash(e.as_bytes()), data: bytes.then_some(e.as_bytes()) })
         .collect();
-    ChannelBlob { channel: "messages", version, value: BlobValue::List(ListFrame { prefix, entries }) }
+    ChannelBlob { channel: "messages", version, value: BlobValue::List(ListFrame { prefix, prefix_of, entries }) }
 }
 
 fn list_blob<'a>(version: &'a str, elements: &'a [String], with_bytes: &[bool]) -> ChannelBlob<'a> {
-    list_after(version, 0, elements, with_bytes)
+    list_after(version, (0, ""), elements, with_bytes)
 }
 
 fn message(i: usize) -> String {
@@ -540,7 +546,7 @@ fn a_growing_message_list_stores_each_message_once_and_reads_back_whole() {
         let blob = if n % 10 == 0 {
             list_blob(&id, &all[..n], &(0..n).map(|i| i == n - 1).collect::<Vec<_>>())
         } else {
-            list_after(&id, n - 1, &all[n - 1..n], &[true])
+            list_after(&id, (n - 1, &parent), &all[n - 1..n], &[true])
         };
         try_put(&store, &id, (n > 1).then_some(&parent), blob).unwrap();
     }
@@ -569,7 +575,7 @@ fn a_message_sent_by_hash_alone_must_be_stored_in_the_thread() {
     let err = try_put(&store, "1", None, list_blob("1", &all[..2], &[true, false])).unwrap_err();
     assert_eq!(err.code, ErrorCode::ChunkMissing);
     // Nor is a prefix of a parent list that is not there.
-    let err = try_put(&store, "1", None, list_after("1", 1, &all[1..2], &[true])).unwrap_err();
+    let err = try_put(&store, "1", None, list_after("1", (1, "0"), &all[1..2], &[true])).unwrap_err();
     assert_eq!(err.code, ErrorCode::ChunkMissing);
     assert_eq!(count(&store, "SELECT count(*) FROM flg_checkpoints"), 0);
     assert_eq!(count(&store, "SELECT count(*) FROM flg_chunks"), 0);
@@ -579,10 +585,13 @@ fn a_message_sent_by_hash_alone_must_be_stored_in_the_thread() {
     try_put(&store, "3", Some("2"), list_blob("3", &all[..2], &[false, false])).unwrap();
     assert_eq!(messages_at(&store, "t", "3"), joined(&all[..2]));
     // A prefix longer than the parent's list.
-    let err = try_put(&store, "4", Some("3"), list_after("4", 3, &all[2..], &[true])).unwrap_err();
+    let err = try_put(&store, "4", Some("3"), list_after("4", (3, "3"), &all[2..], &[true])).unwrap_err();
+    assert_eq!(err.code, ErrorCode::ChunkMissing);
+    // A prefix of another version than the parent's.
+    let err = try_put(&store, "4", Some("3"), list_after("4", (1, "2"), &all[1..], &[true])).unwrap_err();
     assert_eq!(err.code, ErrorCode::ChunkMissing);
     // A list that drops its last message is the parent's prefix alone.
-    try_put(&store, "4", Some("3"), list_after("4", 1, &[], &[])).unwrap();
+    try_put(&store, "4", Some("3"), list_after("4", (1, "3"), &[], &[])).unwrap();
     assert_eq!(messages_at(&store, "t", "4"), joined(&all[..1]));
     // Another thread does not share this thread's messages.
     let put_other = |data: bool| {
@@ -638,18 +647,20 @@ fn a_missing_or_damaged_stored_list_is_reported_not_a_panic() {
 #[test]
 fn malformed_frames_are_invalid_arguments() {
     let mut frame = 2u32.to_le_bytes().to_vec();
+    frame.extend_from_slice(&1u32.to_le_bytes());
+    frame.extend_from_slice(b"5");
     frame.extend_from_slice(&[7u8; 32]);
     frame.extend_from_slice(&3u32.to_le_bytes());
     frame.extend_from_slice(b"abc");
     let parsed = parse_frame(&frame).unwrap();
-    assert_eq!((parsed.prefix, parsed.entries[0].data), (2, Some(&b"abc"[..])));
-    // A cut after the prefix is a list of the parent's elements alone; any other cut is malformed.
-    for cut in (0..frame.len()).filter(|&cut| cut != 4) {
+    assert_eq!((parsed.prefix, parsed.prefix_of, parsed.entries[0].data), (2, "5", Some(&b"abc"[..])));
+    // A cut after the version is a list of the parent's elements alone; any other cut is malformed.
+    for cut in (0..frame.len()).filter(|&cut| cut != 9) {
         assert_eq!(parse_frame(&frame[..cut]).unwrap_err().code, ErrorCode::InvalidArgument, "cut at {cut}");
     }
-    assert_eq!(parse_frame(&frame[..4]).unwrap().entries.len(), 0);
+    assert_eq!(parse_frame(&frame[..9]).unwrap().entries.len(), 0);
     // An empty list is never framed.
-    assert_eq!(parse_frame(&0u32.to_le_bytes()).unwrap_err().code, ErrorCode::InvalidArgument);
+    assert_eq!(parse_frame(&[0; 8]).unwrap_err().code, ErrorCode::InvalidArgument);
 }
 
 fn put_with_metadata(
@@ -687,7 +698,9 @@ fn prune_keeps_the_latest_checkpoints_and_what_they_read_and_deletes_the_rest() 
         let (id, parent) = (format!("{n:04}"), format!("{:04}", n - 1));
         let versions = format!(r#"{{"messages":"{n}","doc":"1","n":"{n}"}}"#);
         let n_text = n.to_string();
-        let mut blobs = vec![list_after(&n_text, n - 1, &all[n - 1..n], &[true]), blob("n", &n_text, &n_text)];
+        let before = (n - 1).to_string();
+        let mut blobs =
+            vec![list_after(&n_text, (n - 1, &before), &all[n - 1..n], &[true]), blob("n", &n_text, &n_text)];
         if n == 1 {
             blobs.push(blob("doc", "1", &big));
         }
@@ -707,7 +720,7 @@ fn prune_keeps_the_latest_checkpoints_and_what_they_read_and_deletes_the_rest() 
     assert!(pruned.blobs > 0);
     // A list that drops messages, then pruning to it, frees the messages nothing holds any more.
     let versions = r#"{"messages":"61","doc":"1","n":"60"}"#;
-    put_with_metadata(&store, "t", "0061", Some("0060"), versions, "{}", vec![list_after("61", 2, &[], &[])]);
+    put_with_metadata(&store, "t", "0061", Some("0060"), versions, "{}", vec![list_after("61", (2, "60"), &[], &[])]);
     let pruned = store.write(|w| w.prune(None, 1)).unwrap();
     assert_eq!((pruned.checkpoints, pruned.messages), (3, 58));
     assert_eq!(messages_at(&store, "t", "0061"), joined(&all[..2]));
