@@ -177,6 +177,24 @@ it("a file written message by message reads back in a second saver, which contin
   expect(await history(agent(second, 10), "t")).toStrictEqual(await history(agent(memory, 10), "t"));
 });
 
+it("two savers on one file take turns on a thread, and read back what MemorySaver does", async () => {
+  const path = dbPath();
+  const [a, b] = [saverAt(path), saverAt(path)];
+  const memory = new MemorySaver();
+  // As when two workers serve one conversation: each turn starts from what the other one stored.
+  for (let turn = 0; turn < 6; turn++) {
+    for (const s of [turn % 2 ? b : a, memory]) {
+      await agent(s, 4 * (turn + 1)).invoke(
+        { messages: [new HumanMessage({ content: `Turn ${turn}.`, id: `u-${turn}` })] },
+        thread,
+      );
+    }
+  }
+  const expected = await history(agent(memory, 24), "t");
+  expect(await history(agent(a, 24), "t")).toStrictEqual(expected);
+  expect(await history(agent(b, 24), "t")).toStrictEqual(expected);
+});
+
 describe('compression: "zstd"', () => {
   it("reads back what it stores, in a fraction of the bytes, in a file that also holds uncompressed threads", async () => {
     const path = dbPath();
