@@ -171,11 +171,11 @@ pub(super) struct ChannelKey<'a> {
     pub channel: &'a str,
 }
 
-/// The list stored at `version`, and the `FULL` list a new `DELTA` would build on: itself if it
-/// is `FULL`, else its base.
+/// The list stored at a version, and for a `DELTA` its base: the `FULL` list a new `DELTA` would
+/// build on (for a `FULL` list, the list itself).
 struct Resolved {
     hashes: Vec<Hash>,
-    base: (String, Vec<Hash>),
+    base: Option<(String, Vec<Hash>)>,
 }
 
 fn stored_list(conn: &Connection, key: ChannelKey, version: &str) -> Result<Option<StoredList>> {
@@ -189,9 +189,9 @@ fn stored_list(conn: &Connection, key: ChannelKey, version: &str) -> Result<Opti
     bytes.flatten().map(|b| StoredList::decode(&b)).transpose()
 }
 
-fn resolve(conn: &Connection, key: ChannelKey, version: &str, list: StoredList) -> Result<Resolved> {
+fn resolve(conn: &Connection, key: ChannelKey, list: StoredList) -> Result<Resolved> {
     match list {
-        StoredList::Full(hashes) => Ok(Resolved { base: (version.to_owned(), hashes.clone()), hashes }),
+        StoredList::Full(hashes) => Ok(Resolved { hashes, base: None }),
         StoredList::Delta { base_version, prefix, extra } => {
             let base = match stored_list(conn, key, &base_version)? {
                 Some(StoredList::Full(hashes)) if hashes.len() >= prefix => hashes,
@@ -204,7 +204,7 @@ fn resolve(conn: &Connection, key: ChannelKey, version: &str, list: StoredList) 
             };
             let mut hashes = base[..prefix].to_vec();
             hashes.extend_from_slice(&extra);
-            Ok(Resolved { hashes, base: (base_version, base) })
+            Ok(Resolved { hashes, base: Some((base_version, base)) })
         }
     }
 }
@@ -220,11 +220,13 @@ pub(super) fn put_list(
     frame: &ListFrame,
     compression: Compression,
 ) -> Result<()> {
-    let parent = match parent_version {
-        Some(v) => stored_list(conn, key, v)?.map(|list| resolve(conn, key, v, list)).transpose()?,
-        None => None,
-    };
-    let known = parent.as_ref().map_or(&[][..], |p| &p.hashes[..]);
+    let mut parent = None;
+    if let Some(v) = parent_version {
+        if let Some(list) = stored_list(conn, key, v)? {
+            parent = Some((v, resolve(conn, key, list)?));
+        }
+    }
+    let known = parent.as_ref().map_or(&[][..], |(_, p)| &p.hashes[..]);
     // The prefix is of the list the caller last stored there; the parent's must be that very version.
     let same_list = frame.prefix == 0 || parent_version == Some(frame.prefix_of);
     let Some(shared) = known.get(..frame.prefix).filter(|_| same_list) else {
@@ -255,7 +257,8 @@ pub(super) fn put_list(
     let mut hashes = shared.to_vec();
     hashes.extend(frame.entries.iter().map(|e| e.hash));
     let stored = match parent {
-        Some(Resolved { base: (base_version, base), .. }) => {
+        Some((parent_version, Resolved { hashes: parent_hashes, base })) => {
+            let (base_version, base) = base.unwrap_or_else(|| (parent_version.to_owned(), parent_hashes));
             let prefix = hashes.iter().zip(&base).take_while(|(a, b)| a == b).count();
             let extra = hashes.len() - prefix;
             // Deltas grow by a step's new elements until a full list is cheaper over the steps to
@@ -285,9 +288,9 @@ fn chunk_exists(conn: &Connection, thread_id: &str, hash: &Hash) -> Result<bool>
         .is_some())
 }
 
-/// The hashes of the list stored at `version`, in order.
-pub(super) fn list_hashes(conn: &Connection, key: ChannelKey, version: &str, chunk_list: &[u8]) -> Result<Vec<Hash>> {
-    Ok(resolve(conn, key, version, StoredList::decode(chunk_list)?)?.hashes)
+/// The hashes of a stored list, in order.
+pub(super) fn list_hashes(conn: &Connection, key: ChannelKey, chunk_list: &[u8]) -> Result<Vec<Hash>> {
+    Ok(resolve(conn, key, StoredList::decode(chunk_list)?)?.hashes)
 }
 
 /// The version of the full list a stored delta builds on; `None` for a full list.
@@ -304,15 +307,14 @@ pub(super) struct ChunkMemo {
     data: HashMap<Hash, Vec<u8>>,
 }
 
-/// The JSON of the list stored at `version`, joined from its elements.
+/// The JSON of a stored list, joined from its elements.
 pub(super) fn read_list(
     conn: &Connection,
     key: ChannelKey,
-    version: &str,
     chunk_list: &[u8],
     memo: &mut ChunkMemo,
 ) -> Result<Vec<u8>> {
-    let hashes = list_hashes(conn, key, version, chunk_list)?;
+    let hashes = list_hashes(conn, key, chunk_list)?;
     let mut select = conn.prepare_cached("SELECT data FROM flg_chunks WHERE thread_id = ?1 AND hash = ?2")?;
     let mut out = vec![b'['];
     for (i, hash) in hashes.iter().enumerate() {
@@ -335,15 +337,14 @@ pub(super) fn read_list(
     Ok(out)
 }
 
-/// Bytes of the JSON that the list stored at `version` joins to, given each element's length.
+/// Bytes of the JSON that a stored list joins to, given each element's length.
 pub(super) fn list_size(
     conn: &Connection,
     key: ChannelKey,
-    version: &str,
     chunk_list: &[u8],
     sizes: &HashMap<Hash, i64>,
 ) -> Result<i64> {
-    let hashes = list_hashes(conn, key, version, chunk_list)?;
+    let hashes = list_hashes(conn, key, chunk_list)?;
     // The brackets, and a comma between two elements.
     let punctuation = 1 + hashes.len().max(1) as i64;
     Ok(hashes.iter().map(|h| sizes.get(h).copied().unwrap_or(0)).sum::<i64>() + punctuation)

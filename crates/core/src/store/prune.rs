@@ -29,6 +29,9 @@ pub struct Pruned {
     pub messages: i64,
 }
 
+/// A blob row of a thread: (namespace, channel, version).
+type BlobKey = (String, String, String);
+
 struct Row {
     parent: Option<String>,
     versions: Map<String, Value>,
@@ -81,7 +84,7 @@ fn prune_thread(conn: &Connection, thread: &str, keep_last: usize, pruned: &mut 
             rows.entry(r.get(0)?).or_default().insert(r.get(1)?, row);
         }
     }
-    let mut live_blobs: HashSet<(String, String, String)> = HashSet::new();
+    let mut live_blobs: HashSet<BlobKey> = HashSet::new();
     for (ns, checkpoints) in &rows {
         let mut ids: Vec<&String> = checkpoints.keys().collect();
         ids.sort_unstable_by(|a, b| b.cmp(a));
@@ -177,40 +180,41 @@ fn stores_value(conn: &Connection, thread: &str, ns: &str, row: &Row, channel: &
 fn delete_unlisted_values(
     conn: &Connection,
     thread: &str,
-    listed: HashSet<(String, String, String)>,
+    listed: HashSet<BlobKey>,
     pruned: &mut Pruned,
 ) -> Result<()> {
-    let mut blobs: Vec<(String, String, String, Option<Vec<u8>>)> = Vec::new();
+    // Each blob row of the thread, with its stored list if it is one.
+    let mut blobs: Vec<(BlobKey, Option<Vec<u8>>)> = Vec::new();
     {
         let mut stmt = conn.prepare(
             "SELECT checkpoint_ns, channel, version, chunk_list FROM flg_checkpoint_blobs WHERE thread_id = ?1",
         )?;
         let mut query = stmt.query([thread])?;
         while let Some(r) = query.next()? {
-            blobs.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+            blobs.push(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?));
         }
     }
     let mut live = listed.clone();
-    for (ns, channel, version, list) in &blobs {
-        if let (true, Some(list)) = (listed.contains(&(ns.clone(), channel.clone(), version.clone())), list) {
+    for (key, list) in &blobs {
+        if let (true, Some(list)) = (listed.contains(key), list) {
             if let Some(base) = chunks::list_base(list)? {
-                live.insert((ns.clone(), channel.clone(), base));
+                live.insert((key.0.clone(), key.1.clone(), base));
             }
         }
     }
     let mut live_messages: HashSet<Hash> = HashSet::new();
-    for (ns, channel, version, list) in &blobs {
-        let key = (ns.clone(), channel.clone(), version.clone());
-        if !live.contains(&key) {
+    for (key, list) in &blobs {
+        let (ns, channel, version) = key;
+        if !live.contains(key) {
             pruned.blobs += conn
                 .prepare_cached(
                     "DELETE FROM flg_checkpoint_blobs
                      WHERE thread_id = ?1 AND checkpoint_ns = ?2 AND channel = ?3 AND version = ?4",
                 )?
                 .execute(params![thread, ns, channel, version])? as i64;
-        } else if let (true, Some(list)) = (listed.contains(&key), list) {
+        } else if let (true, Some(list)) = (listed.contains(key), list) {
             let key = ChannelKey { thread_id: thread, checkpoint_ns: ns, channel };
-            live_messages.extend(chunks::list_hashes(conn, key, version, list)?);
+            live_messages.extend(chunks::list_hashes(conn, key, list)?);
         }
     }
     let stored: Vec<Vec<u8>> = {

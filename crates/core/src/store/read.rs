@@ -286,7 +286,7 @@ fn load_blob(conn: &Connection, key: ChannelKey, version: &Value, memo: &mut Chu
         .optional()?;
     let Some((kind, blob, list)) = row else { return Ok(None) };
     let value = match list {
-        Some(list) => TypedValue { kind, data: chunks::read_list(conn, key, &version, &list, memo)? },
+        Some(list) => TypedValue { kind, data: chunks::read_list(conn, key, &list, memo)? },
         None => compress::unpack(kind, blob.unwrap_or_default())?,
     };
     Ok(Some(value).filter(|v| v.kind != "empty"))

@@ -156,7 +156,7 @@ fn list_sizes(tx: &Connection) -> Result<HashMap<(String, String, String, String
         let (thread_id, checkpoint_ns, channel, version): (String, String, String, String) =
             (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
         let key = ChannelKey { thread_id: &thread_id, checkpoint_ns: &checkpoint_ns, channel: &channel };
-        let size = chunks::list_size(tx, key, &version, &row.get::<_, Vec<u8>>(4)?, &sizes)?;
+        let size = chunks::list_size(tx, key, &row.get::<_, Vec<u8>>(4)?, &sizes)?;
         out.insert((thread_id, checkpoint_ns, channel, version), size);
     }
     Ok(out)
