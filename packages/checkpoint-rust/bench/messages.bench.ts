@@ -191,43 +191,23 @@ async function main() {
     );
   }
   const [, sqlite, ours, , sqliteDelta, oursDelta] = VARIANTS;
+  const overhead = (s: Sample) => s.overhead;
+  const history = (s: Sample) => s.historyMs;
+  const figures: [string, Variant, Variant, (s: Sample) => number | undefined][] = [
+    ["overhead, MessagesAnnotation", sqlite, ours, overhead],
+    ["database, MessagesAnnotation", sqlite, ours, (s) => s.db],
+    ["getStateHistory, MessagesAnnotation", sqlite, ours, history],
+    [
+      "overhead: MessagesDeltaValue on SqliteSaver / MessagesAnnotation on RustSqliteSaver",
+      sqliteDelta,
+      ours,
+      overhead,
+    ],
+    ["overhead, MessagesDeltaValue", sqliteDelta, oursDelta, overhead],
+    ["getStateHistory, MessagesDeltaValue", sqliteDelta, oursDelta, history],
+  ];
   console.log("\n| figure | SqliteSaver / RustSqliteSaver |\n|---|---|");
-  console.log(
-    `| overhead, MessagesAnnotation | ${ratio(
-      m(sqlite, (s) => s.overhead),
-      m(ours, (s) => s.overhead),
-    )} |`,
-  );
-  console.log(
-    `| database, MessagesAnnotation | ${ratio(
-      m(sqlite, (s) => s.db),
-      m(ours, (s) => s.db),
-    )} |`,
-  );
-  console.log(
-    `| getStateHistory, MessagesAnnotation | ${ratio(
-      m(sqlite, (s) => s.historyMs),
-      m(ours, (s) => s.historyMs),
-    )} |`,
-  );
-  console.log(
-    `| overhead: MessagesDeltaValue on SqliteSaver / MessagesAnnotation on RustSqliteSaver | ${ratio(
-      m(sqliteDelta, (s) => s.overhead),
-      m(ours, (s) => s.overhead),
-    )} |`,
-  );
-  console.log(
-    `| overhead, MessagesDeltaValue | ${ratio(
-      m(sqliteDelta, (s) => s.overhead),
-      m(oursDelta, (s) => s.overhead),
-    )} |`,
-  );
-  console.log(
-    `| getStateHistory, MessagesDeltaValue | ${ratio(
-      m(sqliteDelta, (s) => s.historyMs),
-      m(oursDelta, (s) => s.historyMs),
-    )} |`,
-  );
+  for (const [figure, peer, us, f] of figures) console.log(`| ${figure} | ${ratio(m(peer, f), m(us, f))} |`);
 }
 
 run(main);
