@@ -139,6 +139,10 @@ impl Completer {
         let Some(tsfn) = shared.tsfn() else {
             return Err(napi::Error::from_reason("FLG_CLOSED: the environment is shutting down"));
         };
+        // Results that finished since the JS thread last ran its event loop are settled now: a JS
+        // thread that never yields (nodes that await nothing) would otherwise see none of them
+        // until it does, and LangGraph starts each checkpoint's put only after the previous resolved.
+        unsafe { drain(raw_env, shared) };
         let mut deferred = ptr::null_mut();
         let mut promise = ptr::null_mut();
         check_status!(unsafe { sys::napi_create_promise(raw_env, &mut deferred, &mut promise) })?;
@@ -193,10 +197,17 @@ impl Drop for Settle {
 }
 
 unsafe extern "C" fn call_js(env: sys::napi_env, _js: sys::napi_value, context: *mut c_void, _data: *mut c_void) {
+    if env.is_null() {
+        return;
+    }
     // Valid here: the thread-safe function's own reference is given back only in `finalize`.
-    let shared = unsafe { &*context.cast::<Shared>() };
+    unsafe { drain(env, &*context.cast::<Shared>()) };
+}
+
+/// Settles every result waiting in the list, on the JS thread.
+unsafe fn drain(env: sys::napi_env, shared: &Shared) {
     let batch = std::mem::take(&mut *shared.ready.lock().unwrap_or_else(PoisonError::into_inner));
-    if env.is_null() || batch.is_empty() {
+    if batch.is_empty() {
         return;
     }
     let settled = batch.len();

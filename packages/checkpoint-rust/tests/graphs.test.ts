@@ -415,3 +415,35 @@ describe("a growing conversation", () => {
     expect(rewritten).toBeDefined();
   });
 });
+
+describe("a graph whose nodes never yield to the event loop", () => {
+  // LangGraph starts each checkpoint's put only once the previous one resolved. Nodes that await
+  // nothing keep the event loop from turning until the run ends, so a put that finished on the
+  // store's thread must still be settled during the run, or every put but the first waits for its end.
+  it("has its checkpoints committed while it runs, not all after its last step", async () => {
+    const saver = fileSaver();
+    const resolvedAt: number[] = [];
+    const put = saver.put.bind(saver);
+    saver.put = (...args) => put(...args).then((config) => (resolvedAt.push(performance.now()), config));
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    let lastStep = 0;
+    const graph = new StateGraph(Annotation.Root({ n: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }) }))
+      .addNode("work", () => {
+        busy(2);
+        lastStep = performance.now();
+        return { n: 1 };
+      })
+      .addEdge(START, "work")
+      .addConditionalEdges("work", (s) => (s.n >= 40 ? END : "work"))
+      .compile({ checkpointer: saver });
+    const out = await graph.invoke({ n: 0 }, { ...thread("busy"), recursionLimit: 100 });
+    expect(out.n).toBe(40);
+    expect(resolvedAt.length).toBe(42);
+    // Most puts resolved before the last step ran.
+    expect(resolvedAt.filter((t) => t < lastStep).length).toBeGreaterThan(30);
+    await saver.close();
+  });
+});
