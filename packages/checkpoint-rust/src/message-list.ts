@@ -1,9 +1,10 @@
 import { hash } from "node:crypto";
 
+import { Serializable } from "@langchain/core/load/serializable";
 import { BaseMessage } from "@langchain/core/messages";
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
-import { isStockSerializer } from "@fast-langgraph/serde";
+import { isStockSerializer, plainJsonText } from "@fast-langgraph/serde";
 
 /** What the stock serializer writes for the whole value when stringifying throws. */
 const UNSERIALIZABLE = JSON.stringify("[unable to serialize, circular reference is too complex to analyze]");
@@ -29,6 +30,9 @@ interface Encoded {
 
 /** A list of messages, each encoded; joined, it is the list's JSON. */
 export class MessageList {
+  /** Where the last frame of this list began: the messages before it were the parent's. */
+  sentFrom = 0;
+
   constructor(readonly items: Encoded[]) {}
 
   /** Bytes of the list's JSON. */
@@ -76,6 +80,7 @@ export class MessageListFramer {
       const max = Math.min(items.length, last.items.length);
       while (prefix < max && items[prefix] === last.items[prefix]) prefix++;
     }
+    list.sentFrom = prefix;
     // The store checks that the parent's list is still the version this prefix was taken from.
     const prefixOf = prefix > 0 ? last!.version : "";
     const sendBytes = (item: Encoded) => everything || item.storedIn !== place.threadId;
@@ -104,11 +109,13 @@ export class MessageListFramer {
 
   /** After a put of `frame(list, place)` succeeded: the thread stores every message of the list. */
   stored(list: MessageList, place: ListPlace): void {
-    for (const item of list.items) item.storedIn = place.threadId;
+    const { items } = list;
+    // The shared prefix was marked when the parent's list was stored (or by another thread since: sent whole then).
+    for (let i = list.sentFrom; i < items.length; i++) items[i].storedIn = place.threadId;
     const k = key(place);
     // Re-inserted so that the map's order is least recently stored first.
     this.#last.delete(k);
-    this.#last.set(k, { checkpointId: place.checkpointId, version: place.version, items: list.items });
+    this.#last.set(k, { checkpointId: place.checkpointId, version: place.version, items });
     if (this.#last.size > MAX_REMEMBERED) this.#last.delete(this.#last.keys().next().value!);
   }
 }
@@ -144,8 +151,10 @@ export class MessageListEncoder {
       } else if (!(item instanceof BaseMessage)) {
         return undefined;
       } else {
-        parts.push(this.#encodeMessage(serde, item));
-        pending = true;
+        const encoded = this.#encodeMessage(serde, item);
+        if (encoded === undefined) return undefined;
+        parts.push(encoded);
+        pending ||= !("json" in encoded);
       }
     }
     if (!pending) return new MessageList(parts as Encoded[]);
@@ -154,16 +163,23 @@ export class MessageListEncoder {
     );
   }
 
-  async #encodeMessage(serde: SerializerProtocol, message: BaseMessage): Promise<Encoded | undefined> {
+  #encodeMessage(serde: SerializerProtocol, message: BaseMessage): Encoded | Promise<Encoded | undefined> | undefined {
     // Recorded before serializing, so a value that changes meanwhile is never trusted.
     const snapshot = record(message);
     // Only plain data is sure to serialize alone as it does inside the list (a class instance's
     // `toJSON` sees its key; a reference back to the list is cut at a different place).
     if (!snapshot) return undefined;
-    const [type, data] = await serde.dumpsTyped(message);
-    const json = Buffer.from(data).toString("utf8");
-    // Whole-list serialization would not fail just for this message alone: do it the stock way.
-    if (type !== "json" || json === UNSERIALIZABLE) return undefined;
+    const fast = fastJson(serde, message);
+    if (fast !== undefined) return this.#keep(message, fast, snapshot);
+    return serde.dumpsTyped(message).then(([type, data]) => {
+      const json = Buffer.from(data).toString("utf8");
+      // Whole-list serialization would not fail just for this message alone: do it the stock way.
+      if (type !== "json" || json === UNSERIALIZABLE) return undefined;
+      return this.#keep(message, json, snapshot);
+    });
+  }
+
+  #keep(message: BaseMessage, json: string, snapshot: unknown[]): Encoded {
     const encoded = { json, snapshot };
     this.#cache.set(message, encoded);
     return encoded;
@@ -171,14 +187,30 @@ export class MessageListEncoder {
 }
 
 /**
+ * `dumpsTyped(message)` of the stock serializer as text, without its cycle walk, its replacer and
+ * its promise, for a message `record` accepted (so nothing its walk would cut is there).
+ * `JSON.stringify` writes what `toJSON()` returns, and the stock replacer changes nothing when that
+ * is plain data, so the bytes are the same. Only `Serializable`'s own `toJSON` qualifies (it ignores
+ * the key it is called with); an `undefined` or a class instance in its result is left to the
+ * stock serializer.
+ */
+function fastJson(serde: SerializerProtocol, message: BaseMessage): string | undefined {
+  if (message.toJSON !== Serializable.prototype.toJSON) return undefined;
+  return plainJsonText(serde, message.toJSON());
+}
+
+/**
  * Every object reachable from the message's own keys, with its keys and values; `undefined` when
  * the message holds something other than plain objects, arrays and primitives (a class instance,
- * its own list, ...) or is too large, so that it is never kept.
+ * its own list, ...), refers back to itself, or is too large, so that it is never kept.
  */
 function record(message: BaseMessage): unknown[] | undefined {
   const out: unknown[] = [];
   const seen = new Set<object>();
+  // The containers on the path being walked: meeting one again is a cycle.
+  const open = new Set<object>();
   const visit = (container: object, root: boolean): boolean => {
+    if (open.has(container)) return false;
     if (seen.has(container)) return true;
     seen.add(container);
     if (!root) {
@@ -197,7 +229,11 @@ function record(message: BaseMessage): unknown[] | undefined {
       if (typeof value === "object" && value !== null) children.push(value);
     }
     // Each container's values stay together, as `unchanged` reads them.
-    return out.length <= MAX_VALUES && children.every((child) => visit(child, false));
+    if (out.length > MAX_VALUES) return false;
+    open.add(container);
+    const ok = children.every((child) => visit(child, false));
+    open.delete(container);
+    return ok;
   };
   // The class decides what `toJSON` writes: recorded too.
   out.push(Object.getPrototypeOf(message));
@@ -221,15 +257,12 @@ function unchanged(snapshot: unknown[]): boolean {
       }
       continue;
     }
-    const record = container as Record<string, unknown>;
-    let count = 0;
-    for (const key in record) if (Object.prototype.hasOwnProperty.call(record, key)) count++;
-    if (count !== keys.length) return false;
-    for (const key of keys) {
-      const value = snapshot[i++];
-      if (record[key] !== value || (value === undefined && !Object.prototype.hasOwnProperty.call(record, key))) {
-        return false;
-      }
+    // Keys and values in one builtin call each: a lookup per key is slower on containers of many shapes.
+    const ownKeys = Object.keys(container as object);
+    const values = Object.values(container as object);
+    if (ownKeys.length !== keys.length) return false;
+    for (let k = 0; k < keys.length; k++) {
+      if (ownKeys[k] !== keys[k] || values[k] !== snapshot[i++]) return false;
     }
   }
   return true;

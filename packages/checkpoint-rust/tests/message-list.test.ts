@@ -45,6 +45,12 @@ describe("MessageListEncoder", () => {
     "an undefined value deleted": (m) => delete (m.additional_kwargs.extra as Record<string, unknown>).unset,
     "the constructor kwargs": (m) => (m.lc_kwargs.name = "bot"),
     "the prototype": (m) => Object.setPrototypeOf(m, AIMessageChunk.prototype),
+    // Same keys and values, another order: the JSON's order changes with it.
+    "a key moved to the end of a nested object": (m) => {
+      const { model } = m.response_metadata;
+      delete m.response_metadata.model;
+      m.response_metadata.model = model;
+    },
   };
   for (const [what, mutate] of Object.entries(mutations)) {
     it(`notices ${what} changed in place, and writes the new value`, async () => {
@@ -73,6 +79,42 @@ describe("MessageListEncoder", () => {
     expect(encoder.encode(custom as SerializerProtocol, conversation())).toBeUndefined();
   });
 
+  // Messages the stock serializer writes in its own way: a new one is serialized on the spot (no
+  // promise) only when `toJSON()` alone gives the same bytes.
+  class Custom extends HumanMessage {
+    toJSON() {
+      return { ...super.toJSON(), custom: true };
+    }
+  }
+  const cyclic = new HumanMessage({ content: "loop", additional_kwargs: {} });
+  cyclic.additional_kwargs.self = cyclic.additional_kwargs;
+  const fresh: Record<string, [() => BaseMessage, boolean]> = {
+    "a plain message": [() => new HumanMessage({ content: "x", id: "p1" }), true],
+    "an lc key inside, which toJSON escapes": [
+      () => new HumanMessage({ content: "x", additional_kwargs: { lc: 1, type: "constructor", id: ["y"] } }),
+      true,
+    ],
+    "an undefined kwarg": [() => new HumanMessage({ content: "x", name: undefined }), false],
+    "its own toJSON": [() => new Custom("custom"), false],
+  };
+  for (const [what, [make, sync]] of Object.entries(fresh)) {
+    it(`writes ${what} as JsonPlusSerializer does, ${sync ? "at once" : "through it"}`, async () => {
+      const encoder = new MessageListEncoder();
+      const list = [make()];
+      const encoded = encoder.encode(serde, list);
+      expect(encoded instanceof MessageList).toBe(sync);
+      const json = Buffer.from((await encoded)!.json()).toString("utf8");
+      expect(json).toBe(await stock(list));
+    });
+  }
+
+  it("leaves a message with a cycle inside to the whole-value path, which cuts it where the stock walk does", async () => {
+    const encoder = new MessageListEncoder();
+    expect(await encoder.encode(serde, [cyclic])).toBeUndefined();
+    // What toJSON alone would write differs: it cuts the cycle in its own way.
+    expect(await stock([cyclic])).toContain('"self":"[Circular]"');
+  });
+
   it("leaves a list with a message that holds a class instance, or refers back to the list, to the whole-value path", async () => {
     const encoder = new MessageListEncoder();
     const dated = [new HumanMessage({ content: "dated", additional_kwargs: { when: new Date(0) } })];
@@ -82,3 +124,4 @@ describe("MessageListEncoder", () => {
     expect(await encoder.encode(serde, looped)).toBeUndefined();
   });
 });
+
