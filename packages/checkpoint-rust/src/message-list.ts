@@ -14,21 +14,26 @@ const MAX_VALUES = 2_000;
 /** Length that marks a frame element sent by hash alone (`crates/core/src/store/chunks.rs`). */
 const ABSENT = 0xffffffff;
 const HASH_BYTES = 32;
-/** Channels whose last stored list is remembered, so that the next put can send only what follows it. */
+/** Channels whose last list is remembered, so that the next put can send only what follows it. */
 const MAX_REMEMBERED = 1024;
 
-interface Encoded {
+/** One element of a stored list: a message, or a run of a plain array's elements. */
+export interface Encoded {
+  /** JSON of the element; for a run of elements, theirs joined with `,`. */
   json: string;
-  /** `[container, keys, ...values of those keys, container, keys, ...]` for every object in the message. */
-  snapshot: unknown[];
-  /** UTF-8 length and SHA-256 of `json`, computed when the message is first stored as a chunk. */
+  /** UTF-8 length and SHA-256 of `json`, computed when the element is first stored as a chunk. */
   bytes?: number;
   hash?: Buffer;
   /** The thread whose stored messages this one was last seen among. */
   storedIn?: string;
 }
 
-/** A list of messages, each encoded; joined, it is the list's JSON. */
+interface EncodedMessage extends Encoded {
+  /** `[container, keys, ...values of those keys, container, keys, ...]` for every object in the message. */
+  snapshot: unknown[];
+}
+
+/** A list of encoded elements; joined, it is the list's JSON. */
 export class MessageList {
   /** Where the last frame of this list began: the messages before it were the parent's. */
   sentFrom = 0;
@@ -69,12 +74,12 @@ export interface ListPlace {
  * unchanged) and the messages after it. A message the thread stores already is sent by hash alone.
  */
 export class MessageListFramer {
-  readonly #last = new Map<string, { checkpointId: string; version: string; items: Encoded[] }>();
+  readonly #last = new ByPlace<{ checkpointId: string; version: string; items: Encoded[] }>();
 
   /** The frame of `list`; with `everything`, every message whole (after the store found one missing). */
   frame(list: MessageList, place: ListPlace, everything: boolean): Uint8Array {
     const { items } = list;
-    const last = everything ? undefined : this.#last.get(key(place));
+    const last = everything ? undefined : this.#last.get(place);
     let prefix = 0;
     if (last && last.checkpointId === place.parentId) {
       const max = Math.min(items.length, last.items.length);
@@ -112,15 +117,28 @@ export class MessageListFramer {
     const { items } = list;
     // The shared prefix was marked when the parent's list was stored (or by another thread since: sent whole then).
     for (let i = list.sentFrom; i < items.length; i++) items[i].storedIn = place.threadId;
-    const k = key(place);
-    // Re-inserted so that the map's order is least recently stored first.
-    this.#last.delete(k);
-    this.#last.set(k, { checkpointId: place.checkpointId, version: place.version, items });
-    if (this.#last.size > MAX_REMEMBERED) this.#last.delete(this.#last.keys().next().value!);
+    this.#last.set(place, { checkpointId: place.checkpointId, version: place.version, items });
   }
 }
 
-function key({ threadId, checkpointNs, channel }: ListPlace): string {
+/** What was last put in each channel (thread, namespace, channel), for the most recent channels. */
+export class ByPlace<T> {
+  readonly #map = new Map<string, T>();
+
+  get(place: ListPlace): T | undefined {
+    return this.#map.get(placeKey(place));
+  }
+
+  set(place: ListPlace, value: T): void {
+    const k = placeKey(place);
+    // Re-inserted so that the map's order is least recently set first.
+    this.#map.delete(k);
+    this.#map.set(k, value);
+    if (this.#map.size > MAX_REMEMBERED) this.#map.delete(this.#map.keys().next().value!);
+  }
+}
+
+function placeKey({ threadId, checkpointNs, channel }: ListPlace): string {
   return JSON.stringify([threadId, checkpointNs, channel]);
 }
 
@@ -135,13 +153,13 @@ function key({ threadId, checkpointNs, channel }: ListPlace): string {
  * compared (with `===`, no serialization) before reuse. Any change, at any depth, re-serializes it.
  */
 export class MessageListEncoder {
-  readonly #cache = new WeakMap<BaseMessage, Encoded>();
+  readonly #cache = new WeakMap<BaseMessage, EncodedMessage>();
 
   /** `value` encoded message by message, or `undefined` when it is not a list of messages this can encode. */
   encode(serde: SerializerProtocol, value: unknown): MessageList | Promise<MessageList | undefined> | undefined {
     if (!Array.isArray(value) || value.length === 0 || !isStockSerializer(serde)) return undefined;
     if (Object.getPrototypeOf(value) !== Array.prototype) return undefined;
-    const parts: (Encoded | Promise<Encoded | undefined>)[] = [];
+    const parts: (EncodedMessage | Promise<EncodedMessage | undefined>)[] = [];
     let pending = false;
     for (const item of value) {
       // A kept message was a message, of the class `unchanged` checks: no `instanceof` needed.
@@ -163,7 +181,10 @@ export class MessageListEncoder {
     );
   }
 
-  #encodeMessage(serde: SerializerProtocol, message: BaseMessage): Encoded | Promise<Encoded | undefined> | undefined {
+  #encodeMessage(
+    serde: SerializerProtocol,
+    message: BaseMessage,
+  ): EncodedMessage | Promise<EncodedMessage | undefined> | undefined {
     // Recorded before serializing, so a value that changes meanwhile is never trusted.
     const snapshot = record(message);
     // Only plain data is sure to serialize alone as it does inside the list (a class instance's
@@ -179,7 +200,7 @@ export class MessageListEncoder {
     });
   }
 
-  #keep(message: BaseMessage, json: string, snapshot: unknown[]): Encoded {
+  #keep(message: BaseMessage, json: string, snapshot: unknown[]): EncodedMessage {
     const encoded = { json, snapshot };
     this.#cache.set(message, encoded);
     return encoded;
@@ -200,11 +221,12 @@ function fastJson(serde: SerializerProtocol, message: BaseMessage): string | und
 }
 
 /**
- * Every object reachable from the message's own keys, with its keys and values; `undefined` when
- * the message holds something other than plain objects, arrays and primitives (a class instance,
- * its own list, ...), refers back to itself, or is too large, so that it is never kept.
+ * Every object reachable from the root's own keys (a message, or a plain object or array), with
+ * its keys and values; `undefined` when the root holds something other than plain objects, arrays
+ * and primitives (a class instance, its own list, ...), refers back to itself, or is too large, so
+ * that it is never kept.
  */
-function record(message: BaseMessage): unknown[] | undefined {
+export function record(root: object): unknown[] | undefined {
   const out: unknown[] = [];
   const seen = new Set<object>();
   // The containers on the path being walked: meeting one again is a cycle.
@@ -235,14 +257,15 @@ function record(message: BaseMessage): unknown[] | undefined {
     open.delete(container);
     return ok;
   };
-  // The class decides what `toJSON` writes: recorded too.
-  out.push(Object.getPrototypeOf(message));
-  return visit(message, true) ? out : undefined;
+  // A message's class decides what `toJSON` writes: recorded too.
+  out.push(Object.getPrototypeOf(root));
+  return visit(root, true) ? out : undefined;
 }
 
-function unchanged(snapshot: unknown[]): boolean {
-  const message = snapshot[1] as object;
-  if (Object.getPrototypeOf(message) !== snapshot[0]) return false;
+/** Whether everything `record` saw holds the same keys, in the same order, with the same values. */
+export function unchanged(snapshot: unknown[]): boolean {
+  const root = snapshot[1] as object;
+  if (Object.getPrototypeOf(root) !== snapshot[0]) return false;
   let i = 1;
   while (i < snapshot.length) {
     const container = snapshot[i];

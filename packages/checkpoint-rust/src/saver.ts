@@ -1,3 +1,4 @@
+import { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import {
   BaseCheckpointSaver,
@@ -18,6 +19,7 @@ import {
 import { openCheckpointStore, type NativeCheckpointStore } from "@fast-langgraph/native";
 
 import { FastLangGraphError, fromNativeError } from "@fast-langgraph/native/errors";
+import { ArraySegmenter } from "./array-segments.js";
 import { MessageList, MessageListEncoder, MessageListFramer, type ListPlace } from "./message-list.js";
 
 import { dumpOwned, parsePlainJson, parseWithMessages, stringifyPlainJson } from "@fast-langgraph/serde";
@@ -116,6 +118,7 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   #closing: Promise<void> | undefined;
   #messages = new MessageListEncoder();
   #framer = new MessageListFramer();
+  #arrays = new ArraySegmenter();
 
   /** Throws `FLG_INVALID_ARGUMENT` for invalid options; open failures are reported by `setup()` and every call. */
   constructor(options: RustSqliteSaverOptions = {}) {
@@ -224,11 +227,21 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
         channelVersions[channel] = String(version);
       }
       const channels = Object.entries(newVersions);
+      const place = (i: number): ListPlace => ({
+        threadId,
+        checkpointNs,
+        channel: channels[i][0],
+        version: String(channels[i][1]),
+        checkpointId: checkpoint.id,
+        parentId: config.configurable?.checkpoint_id || undefined,
+      });
       const [checkpointValue, metadataValue, ...dumped] = await settle<TypedBytes | MessageList>([
         this.#dump(rest),
         this.#dump(metadata),
-        ...channels.map(([channel]) =>
-          Object.prototype.hasOwnProperty.call(values, channel) ? this.#dumpList(values[channel]) : EMPTY_VALUE,
+        ...channels.map(([channel], i) =>
+          Object.prototype.hasOwnProperty.call(values, channel)
+            ? this.#dumpChannel(values[channel], place(i))
+            : EMPTY_VALUE,
         ),
       ]);
       const [[checkpointType, checkpointBytes], [metadataType, metadataBytes]] = [
@@ -251,14 +264,6 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
           chunked[i],
         ]),
       ]);
-      const place = (i: number): ListPlace => ({
-        threadId,
-        checkpointNs,
-        channel: channels[i][0],
-        version: String(channels[i][1]),
-        checkpointId: checkpoint.id,
-        parentId: config.configurable?.checkpoint_id || undefined,
-      });
       const send = (everything: boolean) => {
         const payloads = dumped.map((d, i) =>
           d instanceof MessageList ? (chunked[i] ? this.#framer.frame(d, place(i), everything) : d.json()) : d[1],
@@ -401,6 +406,18 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
   /** Serializes a value; a list of messages is joined into the list's JSON. */
   #dump(value: unknown): TypedBytes | Promise<TypedBytes> {
     return then(this.#dumpList(value), (d) => (d instanceof MessageList ? ["json", d.json()] : d));
+  }
+
+  /**
+   * A channel's value for `put`: a list of messages, or a plain array, as its elements (each
+   * serialized only when not seen unchanged before); anything else whole.
+   */
+  #dumpChannel(value: unknown, place: ListPlace): TypedBytes | MessageList | Promise<TypedBytes | MessageList> {
+    if (Array.isArray(value) && !(value[0] instanceof BaseMessage)) {
+      const runs = this.#arrays.encode(this.serde, value, place);
+      if (runs) return runs;
+    }
+    return this.#dumpList(value);
   }
 
   /**
