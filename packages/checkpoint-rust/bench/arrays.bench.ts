@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 
 import { Annotation, END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
 
-import { collectGarbage, diskBytes, fmt, make, mb, median, ratio, run, type Kind } from "./common.js";
+import { collectGarbage, diskBytes, fmt, make, mb, medianOf, ratio, run, type Kind } from "./common.js";
 
 const STEPS = Number(process.env.FLG_BENCH_STEPS ?? 500);
 const ROUNDS = Number(process.env.FLG_BENCH_ROUNDS ?? 3);
@@ -81,13 +81,7 @@ async function main() {
       process.stderr.write(`round ${round}: ${kind} ${s.ms.toFixed(0)} ms\n`);
     }
   }
-  const m = (kind: Kind, f: (s: Sample) => number | undefined) => {
-    const xs = samples
-      .get(kind)!
-      .map(f)
-      .filter((x): x is number => x !== undefined);
-    return xs.length ? median(xs) : undefined;
-  };
+  const m = (kind: Kind, f: (s: Sample) => number | undefined) => medianOf(samples.get(kind)!, f);
   console.log(
     `## ${STEPS}-step loop appending to a plain array (median of ${ROUNDS} interleaved rounds after a warm-up round)\n`,
   );

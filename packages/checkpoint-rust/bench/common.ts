@@ -71,6 +71,12 @@ export const median = (xs: number[]) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/** The median of `f` over the samples it is defined for. */
+export function medianOf<S>(samples: S[], f: (s: S) => number | undefined): number | undefined {
+  const xs = samples.map(f).filter((x): x is number => x !== undefined);
+  return xs.length ? median(xs) : undefined;
+}
+
 export const fmt = (n: number | undefined, digits = 1) => (n === undefined ? "–" : n.toFixed(digits));
 export const ratio = (peer: number | undefined, ours: number | undefined) =>
   peer === undefined || ours === undefined ? "–" : ours === 0 ? "∞" : `${(peer / ours).toFixed(1)}x`;

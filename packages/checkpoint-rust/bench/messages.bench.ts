@@ -18,7 +18,7 @@ import {
   type BaseCheckpointSaver,
 } from "@langchain/langgraph";
 
-import { collectGarbage, diskBytes, fmt, make, mb, median, ratio, run, type Kind } from "./common.js";
+import { collectGarbage, diskBytes, fmt, make, mb, medianOf, ratio, run, type Kind } from "./common.js";
 
 const STEPS = Number(process.env.FLG_BENCH_STEPS ?? 500);
 const ROUNDS = Number(process.env.FLG_BENCH_ROUNDS ?? 3);
@@ -147,13 +147,7 @@ async function main() {
       process.stderr.write(`round ${round}: ${label(v)} ${s.ms.toFixed(0)} ms\n`);
     }
   }
-  const m = (v: Variant, f: (s: Sample) => number | undefined) => {
-    const xs = samples
-      .get(v)!
-      .map(f)
-      .filter((x): x is number => x !== undefined);
-    return xs.length ? median(xs) : undefined;
-  };
+  const m = (v: Variant, f: (s: Sample) => number | undefined) => medianOf(samples.get(v)!, f);
   console.log(`## ${STEPS}-step agent loop (median of ${ROUNDS} interleaved rounds after a warm-up round)\n`);
   console.log(
     "Overhead is the run's time minus that of the same schema with no checkpointer, in the same round.\n" +
