@@ -280,13 +280,26 @@ export function unchanged(snapshot: unknown[]): boolean {
       }
       continue;
     }
-    // Keys and values in one builtin call each: a lookup per key is slower on containers of many shapes.
-    const ownKeys = Object.keys(container as object);
-    const values = Object.values(container as object);
-    if (ownKeys.length !== keys.length) return false;
-    for (let k = 0; k < keys.length; k++) {
-      if (ownKeys[k] !== keys[k] || values[k] !== snapshot[i++]) return false;
+    if (container === root) {
+      // A class's prototypes may hold enumerable keys, which `for...in` would visit: own keys only.
+      const ownKeys = Object.keys(root);
+      const values = Object.values(root);
+      if (ownKeys.length !== keys.length) return false;
+      for (let k = 0; k < keys.length; k++) {
+        if (ownKeys[k] !== keys[k] || values[k] !== snapshot[i++]) return false;
+      }
+      continue;
     }
+    // `for...in` reads each value through V8's enumeration cache, without a lookup per key and
+    // without allocating. A plain object inherits no enumerable keys; if one did, it counts as changed.
+    const record = container as Record<string, unknown>;
+    let k = 0;
+    for (const key in record) {
+      if (key !== keys[k] || record[key] !== snapshot[i + k]) return false;
+      k++;
+    }
+    if (k !== keys.length) return false;
+    i += k;
   }
   return true;
 }
