@@ -108,6 +108,19 @@ describe("MessageListEncoder", () => {
     });
   }
 
+  it("reuses and checks a message whose class has an enumerable key on its prototype", async () => {
+    class Tagged extends HumanMessage {}
+    (Tagged.prototype as unknown as Record<string, unknown>).tag = "inherited";
+    const encoder = new MessageListEncoder();
+    const list = [new Tagged({ content: "tagged", id: "t1" })];
+    expect(await ours(encoder, list)).toBe(await stock(list));
+    const again = encoder.encode(serde, list);
+    expect(again).toBeInstanceOf(MessageList);
+    expect((again as MessageList).items[0]).toBe((encoder.encode(serde, list) as MessageList).items[0]);
+    list[0].content = "changed";
+    expect(await ours(encoder, list)).toBe(await stock(list));
+  });
+
   it("leaves a message with a cycle inside to the whole-value path, which cuts it where the stock walk does", async () => {
     const encoder = new MessageListEncoder();
     expect(await encoder.encode(serde, [cyclic])).toBeUndefined();
