@@ -2,6 +2,7 @@ import { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import {
   BaseCheckpointSaver,
+  DeltaSnapshot,
   TASKS,
   WRITES_IDX_MAP,
   getCheckpointId,
@@ -95,6 +96,9 @@ export interface RustSqliteSaverPruneOptions {
 }
 
 const MEMORY = ":memory:";
+/** What the stock serializer writes around a `DeltaSnapshot`'s value. */
+const SNAPSHOT_HEAD = Buffer.from('{"lc":2,"type":"delta_snapshot","value":');
+const SNAPSHOT_TAIL = Buffer.from("}");
 const EMPTY_VALUE: TypedBytes = ["empty", new Uint8Array(0)];
 /**
  * Message lists at least this large are stored message by message; smaller ones whole, where the
@@ -417,7 +421,21 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
       const runs = this.#arrays.encode(this.serde, value, place);
       if (runs) return runs;
     }
+    if (value instanceof DeltaSnapshot) return this.#dumpDeltaSnapshot(value);
     return this.#dumpList(value);
+  }
+
+  /**
+   * A `DeltaChannel`'s periodic snapshot. The stock serializer writes it as a fixed record around its
+   * value; a list of messages inside is written from the messages' kept JSON, a plain value with
+   * `JSON.stringify`. Anything else, or a serializer of your own, writes it whole.
+   */
+  #dumpDeltaSnapshot(snapshot: DeltaSnapshot): TypedBytes | Promise<TypedBytes> {
+    const wrap = (inner: Uint8Array): TypedBytes => ["json", Buffer.concat([SNAPSHOT_HEAD, inner, SNAPSHOT_TAIL])];
+    const plain = stringifyPlainJson(this.serde, snapshot.value);
+    if (plain) return wrap(plain);
+    const whole = () => dumpOwned(this.serde, snapshot);
+    return then(this.#messages.encode(this.serde, snapshot.value), (list) => (list ? wrap(list.json()) : whole()));
   }
 
   /**

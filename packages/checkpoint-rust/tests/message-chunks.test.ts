@@ -1,8 +1,18 @@
 import { describe, expect, it, vi } from "vitest";
 
 import { AIMessage, HumanMessage, RemoveMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
-import { END, MemorySaver, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import { JsonPlusSerializer, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import {
+  DeltaValue,
+  END,
+  MemorySaver,
+  MessagesAnnotation,
+  START,
+  StateGraph,
+  StateSchema,
+  messagesDeltaReducer,
+} from "@langchain/langgraph";
+import { DeltaSnapshot, JsonPlusSerializer, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import { z } from "zod/v4";
 
 import { NativeCheckpointStore } from "@fast-langgraph/native";
 
@@ -193,6 +203,54 @@ it("two savers on one file take turns on a thread, and read back what MemorySave
   const expected = await history(agent(memory, 24), "t");
   expect(await history(agent(a, 24), "t")).toStrictEqual(expected);
   expect(await history(agent(b, 24), "t")).toStrictEqual(expected);
+});
+
+describe("DeltaChannel snapshots", () => {
+  // A snapshot every 3 updates: each is a DeltaSnapshot of the whole list in channel_values, written
+  // from the messages' kept JSON where the stock serializer would write the list again.
+  const State = new StateSchema({
+    messages: new DeltaValue(z.custom<BaseMessage[]>().default(() => []), {
+      inputSchema: z.custom<BaseMessage | BaseMessage[]>(),
+      reducer: messagesDeltaReducer,
+      snapshotFrequency: 3,
+    }),
+  });
+  function chat(checkpointer: BaseCheckpointSaver) {
+    return new StateGraph(State)
+      .addNode("reply", (s) => ({
+        messages: [
+          new AIMessage({
+            content: `Reply ${s.messages.length}. `.repeat(20),
+            id: `ai-${s.messages.length}`,
+            tool_calls: [{ id: `c-${s.messages.length}`, name: "x", args: { n: s.messages.length } }],
+          }),
+        ],
+      }))
+      .addEdge(START, "reply")
+      .addConditionalEdges("reply", (s) => (s.messages.length >= 16 ? END : "reply"))
+      .compile({ checkpointer });
+  }
+
+  it("read back as MemorySaver reads them, checkpoint by checkpoint", async () => {
+    const saver = saverAt(dbPath());
+    const dumps = vi.spyOn(saver.serde, "dumpsTyped");
+    const runs = [] as { values: unknown; raw: unknown }[][];
+    for (const checkpointer of [new MemorySaver(), saver]) {
+      const graph = chat(checkpointer);
+      await graph.invoke({ messages: [new HumanMessage({ content: "go", id: "h" })] }, thread);
+      const out = [];
+      for await (const s of graph.getStateHistory(thread)) {
+        const tuple = await checkpointer.getTuple(s.config);
+        out.push({ values: s.values, raw: tuple?.checkpoint.channel_values.messages });
+      }
+      runs.push(out);
+    }
+    const [memory, ours] = runs;
+    expect(ours).toStrictEqual(memory);
+    expect(ours.filter((s) => s.raw instanceof DeltaSnapshot).length).toBeGreaterThan(3);
+    // No snapshot went through the stock serializer.
+    expect(dumps.mock.calls.some(([value]) => value instanceof DeltaSnapshot)).toBe(false);
+  });
 });
 
 describe('compression: "zstd"', () => {
