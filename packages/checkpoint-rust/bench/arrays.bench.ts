@@ -12,7 +12,7 @@ import { Annotation, END, START, StateGraph, type BaseCheckpointSaver } from "@l
 import { collectGarbage, diskBytes, fmt, make, mb, medianOf, ratio, run, type Kind } from "./common.js";
 
 const STEPS = Number(process.env.FLG_BENCH_STEPS ?? 500);
-const ROUNDS = Number(process.env.FLG_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.FLG_BENCH_ROUNDS ?? 5);
 const KINDS: Kind[] = ["none", "SqliteSaver", "RustSqliteSaver"];
 
 interface Item {
@@ -43,7 +43,7 @@ interface Sample {
   historyMs?: number;
 }
 
-async function runKind(kind: Kind, noneMs: number | undefined): Promise<Sample> {
+async function runKind(kind: Kind): Promise<Sample> {
   collectGarbage();
   const made = await make(kind);
   const app = loop(made.saver);
@@ -52,7 +52,7 @@ async function runKind(kind: Kind, noneMs: number | undefined): Promise<Sample> 
   const out = await app.invoke({ items: [] }, config);
   const ms = performance.now() - t0;
   if (out.items.length !== STEPS) throw new Error(`${kind}: ${out.items.length} items`);
-  const sample: Sample = { ms, overhead: Math.max(0, ms - (noneMs ?? ms)), db: 0 };
+  const sample: Sample = { ms, overhead: 0, db: 0 };
   if (made.saver) {
     collectGarbage();
     const h0 = performance.now();
@@ -73,12 +73,17 @@ async function main() {
   console.log(`node ${process.version}, ${new Date().toISOString()}, ${STEPS} steps\n`);
   const samples = new Map<Kind, Sample[]>(KINDS.map((k) => [k, []]));
   for (let round = 0; round <= ROUNDS; round++) {
-    let noneMs: number | undefined;
-    for (const kind of KINDS) {
-      const s = await runKind(kind, noneMs);
-      if (kind === "none") noneMs = s.ms;
-      if (round > 0) samples.get(kind)!.push(s);
+    // A rotated order each round; overhead against the same round's run with no checkpointer.
+    const ran = new Map<Kind, Sample>();
+    for (const i of [0, 1, 2]) {
+      const kind = KINDS[(i + round) % 3];
+      const s = await runKind(kind);
+      ran.set(kind, s);
       process.stderr.write(`round ${round}: ${kind} ${s.ms.toFixed(0)} ms\n`);
+    }
+    for (const [kind, s] of ran) {
+      s.overhead = Math.max(0, s.ms - ran.get("none")!.ms);
+      if (round > 0) samples.get(kind)!.push(s);
     }
   }
   const m = (kind: Kind, f: (s: Sample) => number | undefined) => medianOf(samples.get(kind)!, f);

@@ -21,7 +21,9 @@ import {
 import { collectGarbage, diskBytes, fmt, make, mb, medianOf, ratio, run, type Kind } from "./common.js";
 
 const STEPS = Number(process.env.FLG_BENCH_STEPS ?? 500);
-const ROUNDS = Number(process.env.FLG_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.FLG_BENCH_ROUNDS ?? 7);
+/** Reading 500 states back is slow on some savers (10 s): its figure takes the first rounds only. */
+const HISTORY_ROUNDS = Math.min(ROUNDS, 3);
 const DeltaState = new StateSchema({ messages: MessagesDeltaValue });
 
 type Schema = "plain" | "delta";
@@ -95,7 +97,7 @@ interface Sample {
   historyMs?: number;
 }
 
-async function runVariant(v: Variant, noneMs: number | undefined): Promise<Sample> {
+async function runVariant(v: Variant, readHistory: boolean): Promise<Sample> {
   collectGarbage();
   const made = await make(v.kind);
   const starts: number[] = [];
@@ -112,13 +114,13 @@ async function runVariant(v: Variant, noneMs: number | undefined): Promise<Sampl
   const lastMs = mean(steps.slice(-tenth));
   const sample: Sample = {
     ms,
-    overhead: Math.max(0, ms - (noneMs ?? ms)),
+    overhead: 0,
     db: 0,
     growth: lastMs / firstMs,
     firstMs,
     lastMs,
   };
-  if (made.saver) {
+  if (made.saver && readHistory) {
     collectGarbage();
     const h0 = performance.now();
     let n = 0;
@@ -139,16 +141,28 @@ async function main() {
   console.log(`node ${process.version}, ${new Date().toISOString()}, ${STEPS} steps\n`);
   const samples = new Map<Variant, Sample[]>(VARIANTS.map((v) => [v, []]));
   for (let round = 0; round <= ROUNDS; round++) {
-    const none: Partial<Record<Schema, number>> = {};
-    for (const v of VARIANTS) {
-      const s = await runVariant(v, none[v.schema]);
-      if (v.kind === "none") none[v.schema] = s.ms;
+    // Each round runs the savers of a schema in a rotated order, so that none always runs after the
+    // same one; overhead is taken against the same round's run with no checkpointer.
+    const order = [0, 1, 2].map((i) => (i + round) % 3);
+    const ran = new Map<Variant, Sample>();
+    for (const base of [0, 3]) {
+      for (const i of order) {
+        const v = VARIANTS[base + i];
+        const s = await runVariant(v, round <= HISTORY_ROUNDS);
+        ran.set(v, s);
+        process.stderr.write(`round ${round}: ${label(v)} ${s.ms.toFixed(0)} ms\n`);
+      }
+    }
+    for (const [v, s] of ran) {
+      const none = ran.get(VARIANTS.find((n) => n.schema === v.schema && n.kind === "none")!)!;
+      s.overhead = Math.max(0, s.ms - none.ms);
       if (round > 0) samples.get(v)!.push(s);
-      process.stderr.write(`round ${round}: ${label(v)} ${s.ms.toFixed(0)} ms\n`);
     }
   }
   const m = (v: Variant, f: (s: Sample) => number | undefined) => medianOf(samples.get(v)!, f);
-  console.log(`## ${STEPS}-step agent loop (median of ${ROUNDS} interleaved rounds after a warm-up round)\n`);
+  console.log(
+    `## ${STEPS}-step agent loop (median of ${ROUNDS} interleaved rounds after a warm-up round; getStateHistory: of the first ${HISTORY_ROUNDS})\n`,
+  );
   console.log(
     "Overhead is the run's time minus that of the same schema with no checkpointer, in the same round.\n" +
       "Step growth: mean cost of the last 10% of steps over that of the first 10%.\n",
