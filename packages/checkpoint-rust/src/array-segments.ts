@@ -28,24 +28,21 @@ interface Run extends Encoded {
  * follows them is new. The store keeps each run once per thread, as it does messages.
  */
 export class ArraySegmenter {
-  readonly #last = new ByPlace<{ checkpointId: string; runs: Run[] }>();
+  readonly #last = new ByPlace<Run[]>();
 
   /** `value` as runs, or `undefined` when it is not a plain array (left to the whole-value path). */
   encode(serde: SerializerProtocol, value: unknown, place: ListPlace): MessageList | undefined {
     if (!Array.isArray(value) || value.length === 0 || !isStockSerializer(serde)) return undefined;
     if (Object.getPrototypeOf(value) !== Array.prototype) return undefined;
-    const last = this.#last.get(place);
     const runs: Run[] = [];
     let end = 0;
-    if (last && last.checkpointId === place.parentId) {
-      for (const run of last.runs) {
-        if (!holds(value, end, run)) break;
-        // The same objects, changed in place: this run again, the ones after it as they were.
-        const kept = unchangedRun(run) ? run : newRun(serde, run.elements, undefined);
-        if (!kept) return undefined;
-        runs.push(kept);
-        end += run.elements.length;
-      }
+    for (const run of this.#last.ofParent(place) ?? []) {
+      if (!holds(value, end, run)) break;
+      // The same objects, changed in place: this run again, the ones after it as they were.
+      const kept = unchangedRun(run) ? run : newRun(serde, run.elements, undefined);
+      if (!kept) return undefined;
+      runs.push(kept);
+      end += run.elements.length;
     }
     // A short last run is extended rather than followed by another.
     const extended = runs.length > 0 && end < value.length && runs[runs.length - 1].json.length < RUN_BYTES;
@@ -55,7 +52,7 @@ export class ArraySegmenter {
       if (!run) return undefined;
       runs.push(run);
     }
-    this.#last.set(place, { checkpointId: place.checkpointId, runs });
+    this.#last.set(place, runs);
     return new MessageList(runs);
   }
 }

@@ -74,14 +74,14 @@ export interface ListPlace {
  * unchanged) and the messages after it. A message the thread stores already is sent by hash alone.
  */
 export class MessageListFramer {
-  readonly #last = new ByPlace<{ checkpointId: string; version: string; items: Encoded[] }>();
+  readonly #last = new ByPlace<{ version: string; items: Encoded[] }>();
 
   /** The frame of `list`; with `everything`, every message whole (after the store found one missing). */
   frame(list: MessageList, place: ListPlace, everything: boolean): Uint8Array {
     const { items } = list;
-    const last = everything ? undefined : this.#last.get(place);
+    const last = everything ? undefined : this.#last.ofParent(place);
     let prefix = 0;
-    if (last && last.checkpointId === place.parentId) {
+    if (last) {
       const max = Math.min(items.length, last.items.length);
       while (prefix < max && items[prefix] === last.items[prefix]) prefix++;
     }
@@ -117,23 +117,26 @@ export class MessageListFramer {
     const { items } = list;
     // The shared prefix was marked when the parent's list was stored (or by another thread since: sent whole then).
     for (let i = list.sentFrom; i < items.length; i++) items[i].storedIn = place.threadId;
-    this.#last.set(place, { checkpointId: place.checkpointId, version: place.version, items });
+    this.#last.set(place, { version: place.version, items });
   }
 }
 
 /** What was last put in each channel (thread, namespace, channel), for the most recent channels. */
 export class ByPlace<T> {
-  readonly #map = new Map<string, T>();
+  readonly #map = new Map<string, { checkpointId: string; value: T }>();
 
-  get(place: ListPlace): T | undefined {
-    return this.#map.get(placeKey(place));
+  /** What was put in this channel by the put's parent checkpoint, if that was the last put there. */
+  ofParent(place: ListPlace): T | undefined {
+    const last = this.#map.get(placeKey(place));
+    return last && last.checkpointId === place.parentId ? last.value : undefined;
   }
 
+  /** Records what `place`'s checkpoint put in its channel. */
   set(place: ListPlace, value: T): void {
     const k = placeKey(place);
     // Re-inserted so that the map's order is least recently set first.
     this.#map.delete(k);
-    this.#map.set(k, value);
+    this.#map.set(k, { checkpointId: place.checkpointId, value });
     if (this.#map.size > MAX_REMEMBERED) this.#map.delete(this.#map.keys().next().value!);
   }
 }

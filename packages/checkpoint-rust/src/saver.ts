@@ -231,20 +231,22 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
         channelVersions[channel] = String(version);
       }
       const channels = Object.entries(newVersions);
-      const place = (i: number): ListPlace => ({
-        threadId,
-        checkpointNs,
-        channel: channels[i][0],
-        version: String(channels[i][1]),
-        checkpointId: checkpoint.id,
-        parentId: config.configurable?.checkpoint_id || undefined,
-      });
+      const places = channels.map(
+        ([channel, version]): ListPlace => ({
+          threadId,
+          checkpointNs,
+          channel,
+          version: String(version),
+          checkpointId: checkpoint.id,
+          parentId: config.configurable?.checkpoint_id || undefined,
+        }),
+      );
       const [checkpointValue, metadataValue, ...dumped] = await settle<TypedBytes | MessageList>([
         this.#dump(rest),
         this.#dump(metadata),
         ...channels.map(([channel], i) =>
           Object.prototype.hasOwnProperty.call(values, channel)
-            ? this.#dumpChannel(values[channel], place(i))
+            ? this.#dumpChannel(values[channel], places[i])
             : EMPTY_VALUE,
         ),
       ]);
@@ -270,7 +272,7 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
       ]);
       const send = (everything: boolean) => {
         const payloads = dumped.map((d, i) =>
-          d instanceof MessageList ? (chunked[i] ? this.#framer.frame(d, place(i), everything) : d.json()) : d[1],
+          d instanceof MessageList ? (chunked[i] ? this.#framer.frame(d, places[i], everything) : d.json()) : d[1],
         );
         return this.#native((s) => s.put(header, [checkpointBytes, metadataBytes, ...payloads]));
       };
@@ -281,7 +283,7 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
         if ((err as FastLangGraphError).code !== "FLG_CHUNK_MISSING") throw err;
         await send(true);
       }
-      dumped.forEach((d, i) => chunked[i] && this.#framer.stored(d as MessageList, place(i)));
+      dumped.forEach((d, i) => chunked[i] && this.#framer.stored(d as MessageList, places[i]));
       return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpoint.id } };
     });
   }
@@ -431,11 +433,11 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
    * `JSON.stringify`. Anything else, or a serializer of your own, writes it whole.
    */
   #dumpDeltaSnapshot(snapshot: DeltaSnapshot): TypedBytes | Promise<TypedBytes> {
-    const wrap = (inner: Uint8Array): TypedBytes => ["json", Buffer.concat([SNAPSHOT_HEAD, inner, SNAPSHOT_TAIL])];
-    const plain = stringifyPlainJson(this.serde, snapshot.value);
-    if (plain) return wrap(plain);
-    const whole = () => dumpOwned(this.serde, snapshot);
-    return then(this.#messages.encode(this.serde, snapshot.value), (list) => (list ? wrap(list.json()) : whole()));
+    return then(this.#fastDump(snapshot.value), (d): TypedBytes | Promise<TypedBytes> => {
+      if (!d) return dumpOwned(this.serde, snapshot);
+      const inner = d instanceof MessageList ? d.json() : d[1];
+      return ["json", Buffer.concat([SNAPSHOT_HEAD, inner, SNAPSHOT_TAIL])];
+    });
   }
 
   /**
@@ -443,15 +445,17 @@ export class RustSqliteSaver extends BaseCheckpointSaver {
    * is encoded only in the messages not seen unchanged before, and left as its messages.
    */
   #dumpList(value: unknown): TypedBytes | MessageList | Promise<TypedBytes | MessageList> {
+    return then(this.#fastDump(value), (d) => d ?? dumpOwned(this.serde, value));
+  }
+
+  /**
+   * The fast paths of the stock serializer, in order: plain JSON, then a list of messages;
+   * `undefined` when neither applies.
+   */
+  #fastDump(value: unknown): TypedBytes | MessageList | Promise<MessageList | undefined> | undefined {
     const plain = stringifyPlainJson(this.serde, value);
     if (plain) return ["json", plain];
-    const messages = this.#messages.encode(this.serde, value);
-    if (messages instanceof MessageList) return messages;
-    if (messages)
-      return messages.then(
-        (list): TypedBytes | MessageList | Promise<TypedBytes> => list ?? dumpOwned(this.serde, value),
-      );
-    return dumpOwned(this.serde, value);
+    return this.#messages.encode(this.serde, value);
   }
 
   /**
