@@ -406,6 +406,20 @@ fn the_worker_runs_calls_in_order_and_refuses_them_after_close() {
     assert_eq!(ordered[101..], [("read", Ok(Some(100))), ("close", Ok(None))]);
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn the_worker_thread_runs_as_batch_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db").to_string_lossy().into_owned();
+    let worker = StoreWorker::<Option<usize>>::open(path, OpenOptions::default()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    worker.read(Box::new(|_| Ok(Some(unsafe { libc::sched_getscheduler(0) } as usize))), reply(&tx, "read"));
+    let (_, policy) = rx.recv().unwrap();
+    assert_eq!(policy.map_err(|e| e.code), Ok(Some(libc::SCHED_BATCH as usize)));
+    // This thread, the caller, is untouched.
+    assert_eq!(unsafe { libc::sched_getscheduler(0) }, libc::SCHED_OTHER);
+}
+
 #[test]
 fn a_worker_that_cannot_open_reports_it_on_every_call() {
     let worker = StoreWorker::<Option<usize>>::open("/nonexistent-dir/x.db".into(), OpenOptions::default()).unwrap();
