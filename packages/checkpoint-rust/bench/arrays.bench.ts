@@ -9,7 +9,18 @@ import { performance } from "node:perf_hooks";
 
 import { Annotation, END, START, StateGraph, type BaseCheckpointSaver } from "@langchain/langgraph";
 
-import { collectGarbage, diskBytes, fmt, make, mb, medianOf, ratio, run, type Kind } from "./common.js";
+import {
+  collectGarbage,
+  diskBytes,
+  fmt,
+  make,
+  mb,
+  medianOf,
+  ratio,
+  run,
+  timeStateHistory,
+  type Kind,
+} from "./common.js";
 
 const STEPS = Number(process.env.FLG_BENCH_STEPS ?? 500);
 const ROUNDS = Number(process.env.FLG_BENCH_ROUNDS ?? 5);
@@ -54,15 +65,10 @@ async function runKind(kind: Kind): Promise<Sample> {
   if (out.items.length !== STEPS) throw new Error(`${kind}: ${out.items.length} items`);
   const sample: Sample = { ms, overhead: 0, db: 0 };
   if (made.saver) {
-    collectGarbage();
-    const h0 = performance.now();
-    let n = 0;
-    for await (const snapshot of app.getStateHistory({ configurable: { thread_id: "items" } })) {
-      if (n === 0 && (snapshot.values as { items: Item[] }).items.length !== STEPS) throw new Error(`${kind}: history`);
-      n++;
-    }
-    sample.historyMs = performance.now() - h0;
-    if (n < STEPS) throw new Error(`${kind}: history of ${n} states`);
+    const history = await timeStateHistory(app, "items");
+    sample.historyMs = history.ms;
+    if ((history.newest as { items: Item[] }).items.length !== STEPS) throw new Error(`${kind}: history`);
+    if (history.states < STEPS) throw new Error(`${kind}: history of ${history.states} states`);
   }
   await made.close();
   sample.db = diskBytes(made.files);

@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 
+import type { RunnableConfig } from "@langchain/core/runnables";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 
@@ -58,6 +60,24 @@ export function diskBytes(files: string[]): number {
     }
   }
   return total;
+}
+
+/**
+ * Reads a thread's whole state history after collecting garbage: how long it took, how many states
+ * it holds and the newest state's values.
+ */
+export async function timeStateHistory(
+  app: { getStateHistory(config: RunnableConfig): AsyncIterable<{ values: unknown }> },
+  threadId: string,
+): Promise<{ ms: number; states: number; newest: unknown }> {
+  collectGarbage();
+  const t0 = performance.now();
+  let states = 0;
+  let newest: unknown;
+  for await (const snapshot of app.getStateHistory({ configurable: { thread_id: threadId } })) {
+    if (states++ === 0) newest = snapshot.values;
+  }
+  return { ms: performance.now() - t0, states, newest };
 }
 
 /** Collects the previous run's garbage before the next one, when node runs with --expose-gc. */

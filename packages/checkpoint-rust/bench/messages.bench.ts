@@ -18,7 +18,18 @@ import {
   type BaseCheckpointSaver,
 } from "@langchain/langgraph";
 
-import { collectGarbage, diskBytes, fmt, make, mb, medianOf, ratio, run, type Kind } from "./common.js";
+import {
+  collectGarbage,
+  diskBytes,
+  fmt,
+  make,
+  mb,
+  medianOf,
+  ratio,
+  run,
+  timeStateHistory,
+  type Kind,
+} from "./common.js";
 
 const STEPS = Number(process.env.FLG_BENCH_STEPS ?? 500);
 const ROUNDS = Number(process.env.FLG_BENCH_ROUNDS ?? 7);
@@ -121,16 +132,11 @@ async function runVariant(v: Variant, readHistory: boolean): Promise<Sample> {
     lastMs,
   };
   if (made.saver && readHistory) {
-    collectGarbage();
-    const h0 = performance.now();
-    let n = 0;
-    let last = -1;
-    for await (const snapshot of app.getStateHistory({ configurable: { thread_id: "agent" } })) {
-      if (n === 0) last = (snapshot.values as { messages: unknown[] }).messages.length;
-      n++;
-    }
-    sample.historyMs = performance.now() - h0;
-    if (n < STEPS || last !== STEPS) throw new Error(`${label(v)}: history of ${n} states, last with ${last}`);
+    const { ms, states, newest } = await timeStateHistory(app, "agent");
+    sample.historyMs = ms;
+    const last = (newest as { messages: unknown[] }).messages.length;
+    if (states < STEPS || last !== STEPS)
+      throw new Error(`${label(v)}: history of ${states} states, last with ${last}`);
   }
   await made.close();
   sample.db = diskBytes(made.files);
