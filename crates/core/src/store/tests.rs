@@ -409,9 +409,7 @@ fn the_worker_runs_calls_in_order_and_refuses_them_after_close() {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_worker_thread_runs_as_batch_work() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("w.db").to_string_lossy().into_owned();
-    let worker = StoreWorker::<Option<usize>>::open(path, OpenOptions::default()).unwrap();
+    let worker = StoreWorker::<Option<usize>>::open(":memory:".into(), OpenOptions::default()).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     worker.read(Box::new(|_| Ok(Some(unsafe { libc::sched_getscheduler(0) } as usize))), reply(&tx, "read"));
     let (_, policy) = rx.recv().unwrap();
