@@ -430,7 +430,9 @@ describe("a graph whose nodes never yield to the event loop", () => {
       while (performance.now() < until);
     };
     let lastStep = 0;
-    const graph = new StateGraph(Annotation.Root({ n: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }) }))
+    const graph = new StateGraph(
+      Annotation.Root({ n: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }) }),
+    )
       .addNode("work", () => {
         busy(2);
         lastStep = performance.now();

@@ -209,11 +209,14 @@ describe("DeltaChannel snapshots", () => {
   // A snapshot every 3 updates: each is a DeltaSnapshot of the whole list in channel_values, written
   // from the messages' kept JSON where the stock serializer would write the list again.
   const State = new StateSchema({
-    messages: new DeltaValue(z.custom<BaseMessage[]>().default(() => []), {
-      inputSchema: z.custom<BaseMessage | BaseMessage[]>(),
-      reducer: messagesDeltaReducer,
-      snapshotFrequency: 3,
-    }),
+    messages: new DeltaValue(
+      z.custom<BaseMessage[]>().default(() => []),
+      {
+        inputSchema: z.custom<BaseMessage | BaseMessage[]>(),
+        reducer: messagesDeltaReducer,
+        snapshotFrequency: 3,
+      },
+    ),
   });
   function chat(checkpointer: BaseCheckpointSaver) {
     return new StateGraph(State)

@@ -137,4 +137,3 @@ describe("MessageListEncoder", () => {
     expect(await encoder.encode(serde, looped)).toBeUndefined();
   });
 });
-
