@@ -8,13 +8,25 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import { MemorySaver, type BaseCheckpointSaver, type Checkpoint } from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 
 // The build users run, not the source through tsx (which adds a naming helper call to each closure).
 import { RustSqliteSaver } from "../dist/index.js";
 
-export type Kind = "none" | "MemorySaver" | "SqliteSaver" | "RustSqliteSaver";
+export type Kind = "none" | "NullSaver" | "MemorySaver" | "SqliteSaver" | "RustSqliteSaver";
+
+/**
+ * Stores nothing: a run's overhead with it is LangGraph's own work for a checkpointer (creating,
+ * copying and versioning checkpoints), which every saver pays on top of its own.
+ */
+class NullSaver extends MemorySaver {
+  async put(config: RunnableConfig, checkpoint: Checkpoint): Promise<RunnableConfig> {
+    return { configurable: { ...config.configurable, checkpoint_id: checkpoint.id } };
+  }
+
+  async putWrites(): Promise<void> {}
+}
 
 export interface Made {
   saver: BaseCheckpointSaver | undefined;
@@ -31,6 +43,8 @@ export async function make(kind: Kind): Promise<Made> {
   switch (kind) {
     case "none":
       return { saver: undefined, files: [], close: async () => {} };
+    case "NullSaver":
+      return { saver: new NullSaver(), files: [], close: async () => {} };
     case "MemorySaver":
       return { saver: new MemorySaver(), files: [], close: async () => {} };
     case "SqliteSaver": {

@@ -42,14 +42,9 @@ interface Variant {
   schema: Schema;
   kind: Kind;
 }
-const VARIANTS: Variant[] = [
-  { schema: "plain", kind: "none" },
-  { schema: "plain", kind: "SqliteSaver" },
-  { schema: "plain", kind: "RustSqliteSaver" },
-  { schema: "delta", kind: "none" },
-  { schema: "delta", kind: "SqliteSaver" },
-  { schema: "delta", kind: "RustSqliteSaver" },
-];
+const KINDS: Kind[] = ["none", "NullSaver", "SqliteSaver", "RustSqliteSaver"];
+const VARIANTS: Variant[] = (["plain", "delta"] as const).flatMap((schema) => KINDS.map((kind) => ({ schema, kind })));
+const variant = (schema: Schema, kind: Kind) => VARIANTS.find((v) => v.schema === schema && v.kind === kind)!;
 const label = (v: Variant) => `${v.schema === "plain" ? "MessagesAnnotation" : "MessagesDeltaValue"} on ${v.kind}`;
 
 type Node = (state: { messages: unknown[] }) => Promise<{ messages: unknown[] }>;
@@ -106,6 +101,8 @@ interface Sample {
   firstMs: number;
   lastMs: number;
   historyMs?: number;
+  /** The run's time minus that of the same schema on NullSaver, in the same round: the saver's own cost. */
+  saverMs: number;
 }
 
 async function runVariant(v: Variant, readHistory: boolean): Promise<Sample> {
@@ -126,12 +123,13 @@ async function runVariant(v: Variant, readHistory: boolean): Promise<Sample> {
   const sample: Sample = {
     ms,
     overhead: 0,
+    saverMs: 0,
     db: 0,
     growth: lastMs / firstMs,
     firstMs,
     lastMs,
   };
-  if (made.saver && readHistory) {
+  if (made.saver && v.kind !== "NullSaver" && readHistory) {
     const { ms, states, newest } = await timeStateHistory(app, "agent");
     sample.historyMs = ms;
     const last = (newest as { messages: unknown[] }).messages.length;
@@ -149,9 +147,9 @@ async function main() {
   for (let round = 0; round <= ROUNDS; round++) {
     // Each round runs the savers of a schema in a rotated order, so that none always runs after the
     // same one; overhead is taken against the same round's run with no checkpointer.
-    const order = [0, 1, 2].map((i) => (i + round) % 3);
+    const order = KINDS.map((_, i) => (i + round) % KINDS.length);
     const ran = new Map<Variant, Sample>();
-    for (const base of [0, 3]) {
+    for (const base of [0, KINDS.length]) {
       for (const i of order) {
         const v = VARIANTS[base + i];
         const s = await runVariant(v, round <= HISTORY_ROUNDS);
@@ -160,8 +158,8 @@ async function main() {
       }
     }
     for (const [v, s] of ran) {
-      const none = ran.get(VARIANTS.find((n) => n.schema === v.schema && n.kind === "none")!)!;
-      s.overhead = Math.max(0, s.ms - none.ms);
+      s.overhead = Math.max(0, s.ms - ran.get(variant(v.schema, "none"))!.ms);
+      s.saverMs = s.ms - ran.get(variant(v.schema, "NullSaver"))!.ms;
       if (round > 0) samples.get(v)!.push(s);
     }
   }
@@ -171,6 +169,7 @@ async function main() {
   );
   console.log(
     "Overhead is the run's time minus that of the same schema with no checkpointer, in the same round.\n" +
+      "NullSaver stores nothing: its overhead is LangGraph's own work for a checkpointer, which every saver pays too.\n" +
       "Step growth: mean cost of the last 10% of steps over that of the first 10%.\n",
   );
   console.log(
@@ -189,7 +188,7 @@ async function main() {
               m(v, (s) => s.overhead),
               0,
             )
-      } | ${v.kind === "none" ? "–" : mb(m(v, (s) => s.db))} | ${fmt(
+      } | ${v.kind === "none" || v.kind === "NullSaver" ? "–" : mb(m(v, (s) => s.db))} | ${fmt(
         m(v, (s) => s.firstMs),
         2,
       )} | ${fmt(
@@ -204,7 +203,26 @@ async function main() {
       )} |`,
     );
   }
-  const [, sqlite, ours, , sqliteDelta, oursDelta] = VARIANTS;
+  console.log(
+    "\nEach saver's own cost: its run's time minus that of NullSaver on the same schema, in the same round (median).\n",
+  );
+  console.log("| state | SqliteSaver ms | RustSqliteSaver ms |\n|---|---|---|");
+  for (const schema of ["plain", "delta"] as const) {
+    const own = (kind: Kind) =>
+      fmt(
+        m(variant(schema, kind), (s) => s.saverMs),
+        0,
+      );
+    console.log(
+      `| ${schema === "plain" ? "MessagesAnnotation" : "MessagesDeltaValue"} | ${own("SqliteSaver")} | ${own("RustSqliteSaver")} |`,
+    );
+  }
+  const [sqlite, ours, sqliteDelta, oursDelta] = [
+    variant("plain", "SqliteSaver"),
+    variant("plain", "RustSqliteSaver"),
+    variant("delta", "SqliteSaver"),
+    variant("delta", "RustSqliteSaver"),
+  ];
   const overhead = (s: Sample) => s.overhead;
   const history = (s: Sample) => s.historyMs;
   const figures: [string, Variant, Variant, (s: Sample) => number | undefined][] = [
