@@ -1,8 +1,8 @@
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
-import { isStockSerializer, plainJsonText } from "@fast-langgraph/serde";
+import { plainJsonText } from "@fast-langgraph/serde";
 
-import { ByPlace, MessageList, record, unchanged, type Encoded, type ListPlace } from "./message-list.js";
+import { ByPlace, MessageList, isStockArray, record, unchanged, type Encoded, type ListPlace } from "./message-list.js";
 
 /**
  * A run shorter than this (in UTF-16 units) takes the next put's new elements in: runs of tiny
@@ -32,8 +32,7 @@ export class ArraySegmenter {
 
   /** `value` as runs, or `undefined` when it is not a plain array (left to the whole-value path). */
   encode(serde: SerializerProtocol, value: unknown, place: ListPlace): MessageList | undefined {
-    if (!Array.isArray(value) || value.length === 0 || !isStockSerializer(serde)) return undefined;
-    if (Object.getPrototypeOf(value) !== Array.prototype) return undefined;
+    if (!isStockArray(serde, value)) return undefined;
     const runs: Run[] = [];
     let end = 0;
     for (const run of this.#last.ofParent(place) ?? []) {

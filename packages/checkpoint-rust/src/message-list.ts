@@ -160,13 +160,12 @@ export class MessageListEncoder {
 
   /** `value` encoded message by message, or `undefined` when it is not a list of messages this can encode. */
   encode(serde: SerializerProtocol, value: unknown): MessageList | Promise<MessageList | undefined> | undefined {
-    if (!Array.isArray(value) || value.length === 0 || !isStockSerializer(serde)) return undefined;
-    if (Object.getPrototypeOf(value) !== Array.prototype) return undefined;
+    if (!isStockArray(serde, value)) return undefined;
     const parts: (EncodedMessage | Promise<EncodedMessage | undefined>)[] = [];
     let pending = false;
     for (const item of value) {
       // A kept message was a message, of the class `unchanged` checks: no `instanceof` needed.
-      const kept = this.#cache.get(item);
+      const kept = this.#cache.get(item as BaseMessage);
       if (kept && unchanged(kept.snapshot)) {
         parts.push(kept);
       } else if (!(item instanceof BaseMessage)) {
@@ -208,6 +207,19 @@ export class MessageListEncoder {
     this.#cache.set(message, encoded);
     return encoded;
   }
+}
+
+/**
+ * A non-empty plain `Array` (no subclass) to be written by the stock serializer: the only kind whose
+ * elements can be serialized one at a time and joined into the bytes it writes for the whole.
+ */
+export function isStockArray(serde: SerializerProtocol, value: unknown): value is unknown[] {
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    isStockSerializer(serde) &&
+    Object.getPrototypeOf(value) === Array.prototype
+  );
 }
 
 /**
